@@ -1,0 +1,55 @@
+# The two commands: `make run` and `make test`. Everything else is a step they share.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help run test bootstrap install db model lint typecheck system-deps clean
+
+help:
+	@echo "make run   - install, migrate + seed the CRM, train if stale, start everything"
+	@echo "make test  - the same bootstrap, then the whole test suite"
+
+$(STAMP): requirements.txt
+	@PY310=$$(scripts/find-python310.sh) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	  echo "Creating $(VENV) with $$PY310"; rm -rf $(VENV); $$PY310 -m venv $(VENV); fi
+	@echo "Installing pinned requirements (first time: a few minutes) ..."
+	@$(PY) -m pip install -q --disable-pip-version-check pip==24.2
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip check
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	@$(PY) -m crm_backend.migrate
+	@$(PY) -m crm_backend.seed
+
+model: install
+	@$(PY) -m bot.train
+
+bootstrap: install db model
+
+run: bootstrap
+	@$(PY) -m bot.run
+
+system-deps:
+	@scripts/system-deps.sh
+
+lint: install
+	@$(VENV)/bin/ruff check .
+
+typecheck: install
+	@$(VENV)/bin/mypy
+
+test: bootstrap system-deps lint typecheck
+	@$(VENV)/bin/pytest
+
+clean:
+	rm -rf var models .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Custom actions and form validators; thin adapters over ``crm_backend`` services."""

@@ -1,0 +1,1 @@
+"""Rasa-specific parts of the assistant that are not actions."""

@@ -1,0 +1,1 @@
+"""Custom NLU components registered with Rasa's graph recipe."""

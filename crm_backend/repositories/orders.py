@@ -1,0 +1,38 @@
+"""Orders (with items, payments, invoices)."""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from crm_backend.models import Order, OrderStatus
+from crm_backend.repositories.base import SqlAlchemyRepository
+
+
+class OrderRepository(SqlAlchemyRepository[Order]):
+    model = Order
+
+    def get_by_number(self, order_number: str) -> Optional[Order]:
+        """The order with this exact (normalised) number, its customer and items loaded."""
+        stmt = (
+            select(Order)
+            .where(Order.order_number == order_number)
+            .options(selectinload(Order.customer), selectinload(Order.items))
+        )
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def list_for_customer(
+        self, customer_id: int, *, statuses: Optional[Iterable[OrderStatus]] = None, limit: int = 50
+    ) -> List[Order]:
+        """A customer's orders, newest first, optionally filtered by status."""
+        stmt = select(Order).where(Order.customer_id == customer_id)
+        if statuses is not None:
+            stmt = stmt.where(Order.status.in_(list(statuses)))
+        stmt = stmt.order_by(Order.placed_at.desc(), Order.id.desc()).limit(limit)
+        return list(self.session.execute(stmt).scalars())
+
+    def list_by_status(self, status: OrderStatus, *, limit: int = 100) -> List[Order]:
+        stmt = select(Order).where(Order.status == status).order_by(Order.id).limit(limit)
+        return list(self.session.execute(stmt).scalars())
