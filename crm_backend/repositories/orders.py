@@ -14,13 +14,19 @@ from crm_backend.repositories.base import SqlAlchemyRepository
 class OrderRepository(SqlAlchemyRepository[Order]):
     model = Order
 
-    def get_by_number(self, order_number: str) -> Optional[Order]:
-        """The order with this exact (normalised) number, its customer and items loaded."""
+    def get_by_number(self, order_number: str, *, for_update: bool = False) -> Optional[Order]:
+        """The order with this exact (normalised) number, its customer and items loaded.
+
+        ``for_update`` locks the order row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
+        serialises writers anyway) so concurrent changes of one order queue up.
+        """
         stmt = (
             select(Order)
             .where(Order.order_number == order_number)
             .options(selectinload(Order.customer), selectinload(Order.items))
         )
+        if for_update:
+            stmt = stmt.with_for_update(of=Order)
         return self.session.execute(stmt).scalar_one_or_none()
 
     def list_for_customer(
