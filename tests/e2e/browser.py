@@ -1,4 +1,8 @@
-"""Headless Chromium for browser tests (Debian's chromium driven by Playwright)."""
+"""Headless Chromium for browser tests (Debian's chromium driven by Playwright).
+
+Module-scoped: Playwright's sync API runs its own event loop, so only one instance may be
+open at a time and each browser test module gets its own.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ def require_chromium() -> None:
         pytest.skip("Debian chromium is not installed (run `make system-deps` as root)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     require_chromium()
     from playwright.sync_api import sync_playwright
