@@ -9,7 +9,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test bootstrap install db model lint typecheck system-deps clean
+.PHONY: help run test test-slow bootstrap install db model lint typecheck system-deps clean
 
 help:
 	@echo "make run   - install, migrate + seed the CRM, train if stale, start everything"
@@ -30,6 +30,8 @@ install: $(STAMP)
 db: install
 	@$(PY) -m crm_backend.migrate
 	@$(PY) -m crm_backend.seed
+	@$(PY) -m crm_backend.importer online-retail --skip-missing
+	@$(PY) -m crm_backend.ml.segmentation refresh --if-changed
 
 model: install
 	@$(PY) -m bot.train
@@ -40,7 +42,7 @@ run: bootstrap
 	@$(PY) -m bot.run
 
 system-deps:
-	@scripts/system-deps.sh
+	@scripts/system-deps.sh --browser --scale
 
 lint: install
 	@$(VENV)/bin/ruff check .
@@ -50,6 +52,9 @@ typecheck: install
 
 test: bootstrap system-deps lint typecheck
 	@$(VENV)/bin/pytest
+
+test-slow: bootstrap system-deps
+	@$(VENV)/bin/pytest -m slow
 
 clean:
 	rm -rf var models .pytest_cache .mypy_cache .ruff_cache

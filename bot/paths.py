@@ -7,8 +7,8 @@ from pathlib import Path
 from crm_backend.settings import PROJECT_ROOT, Settings
 
 MODEL_NAME = "shop"
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu")
-CODE_INPUTS = ("bot/nlu",)
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu", "bot/policies")
+CODE_INPUTS = ("bot/nlu", "bot/policies")
 
 
 def model_path(settings: Settings) -> Path:

@@ -22,6 +22,9 @@ from crm_backend.repositories import (
     StaffRepository,
     TicketRepository,
 )
+from crm_backend.repositories.analytics import AnalyticsRepository
+from crm_backend.repositories.nlu import NluAnnotationRepository
+from crm_backend.repositories.scores import ScoreRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -44,6 +47,9 @@ class SqlAlchemyUnitOfWork:
     outbox: OutboxRepository
     data_requests: DataRequestRepository
     audit: AuditRepository
+    scores: ScoreRepository
+    analytics: AnalyticsRepository
+    nlu: NluAnnotationRepository
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
@@ -74,6 +80,9 @@ class SqlAlchemyUnitOfWork:
         self.outbox = OutboxRepository(session)
         self.data_requests = DataRequestRepository(session)
         self.audit = AuditRepository(session)
+        self.scores = ScoreRepository(session)
+        self.analytics = AnalyticsRepository(session)
+        self.nlu = NluAnnotationRepository(session)
         return self
 
     def __exit__(

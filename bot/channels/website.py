@@ -19,7 +19,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import action_failures, action_validation
+
 logger = logging.getLogger(__name__)
+# a failing custom action answers with utter_technical_problem (see bot/action_failures.py)
+action_failures.install()
+# action-server responses checked by a compiled schema validator (bot/action_validation.py)
+action_validation.install()
 
 MAX_MESSAGE_CHARS = 2000
 MAX_METADATA_CHARS = 2000

@@ -20,6 +20,7 @@ DEFAULT_LANGUAGE = "en"
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _IDENTIFIERS = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+|www\.\S+|\b[A-Za-z]{1,2}\d[\w-]*\b"
+    r"|\b[A-Za-z]{1,3}-[A-Za-z]?\d[\w-]*\b"  # references like RF-000042, T-000123
 )
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
@@ -39,6 +42,23 @@ class BilingualJiebaTokenizer(JiebaTokenizer):
             stripped = text.strip()
             tokens = [Token(stripped, text.index(stripped))]
         return self._apply_token_pattern(tokens)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "BilingualJiebaTokenizer":
+        """Load, and build jieba's prefix dictionary now (~1.5 s), while the server starts,
+        instead of on the first Chinese message a customer sends."""
+        import jieba
+
+        tokenizer = super().load(config, model_storage, resource, execution_context, **kwargs)
+        jieba.initialize()
+        return tokenizer
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

@@ -9,7 +9,14 @@
  *   window.ShopChat.init({ rasaUrl: "http://127.0.0.1:5005", open: false });
  *
  * Options: rasaUrl (required), container (Element or CSS selector to mount into; default
- * document.body), open (boolean, open the panel on load; default false).
+ * document.body), open (boolean, open the panel on load; default false), liveUrl (base URL
+ * of the web app's live-handoff endpoints; default "" = this page's origin).
+ *
+ * Live handoff: when the bot hands the chat to a person it sends {custom: {handoff: ...}};
+ * the widget then listens on GET {liveUrl}/api/chat/{uuid}/events (Server-Sent Events:
+ * message, agent_joined, agent_left, typing, csat, handoff_ended) until the handoff ends,
+ * in every tab of the conversation (events are de-duplicated by id), across reloads.
+ * The 1-5 rating is POSTed to {liveUrl}/api/chat/{uuid}/csat.
  *
  * Channel contract: POST {rasaUrl}/webhooks/website/webhook with
  *   {"sender": uuid, "message": text, "metadata": {"language": "en"|"zh", "page": pathname}}
@@ -32,6 +39,7 @@
     conversation: KEY_PREFIX + "conversation",
     transcript: KEY_PREFIX + "transcript",
     language: KEY_PREFIX + "language",
+    live: KEY_PREFIX + "live",
   };
   var LANGUAGES = ["en", "zh"];
   var UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -61,6 +69,10 @@
       agentLeft: "{name} left the conversation",
       agentFallback: "An agent",
       messages: "Conversation",
+      agentTyping: "{name} is typing…",
+      csatQuestion: "How would you rate the help you got today? (1 = poor, 5 = excellent)",
+      csatThanks: "Thank you for your rating: {score}/5.",
+      csatFailed: "We couldn't save your rating. Please try again.",
     },
     zh: {
       htmlLang: "zh-Hans",
@@ -84,6 +96,10 @@
       agentLeft: "{name} 离开了对话",
       agentFallback: "客服",
       messages: "对话记录",
+      agentTyping: "{name} 正在输入…",
+      csatQuestion: "请为本次人工服务打分（1 = 很差，5 = 非常好）",
+      csatThanks: "感谢您的评分：{score}/5。",
+      csatFailed: "评分未能保存，请重试。",
     },
   };
 
@@ -243,7 +259,12 @@
       if (!button || typeof button !== "object") return;
       var payload = typeof button.payload === "string" ? button.payload : "";
       var title = typeof button.title === "string" && button.title ? button.title : payload;
-      if (payload) out.push({ title: title, payload: payload });
+      var url = typeof button.url === "string" ? button.url : "";
+      if (payload) {
+        out.push({ title: title, payload: payload });
+      } else if (/^https?:\/\//i.test(url)) {
+        out.push({ title: title || url, url: url }); // a link button (e.g. an invoice)
+      }
     });
     return out;
   }
@@ -280,7 +301,7 @@
   function sanitiseEntry(entry) {
     if (!entry || typeof entry !== "object" || typeof entry.id !== "string") return null;
     var from = entry.from;
-    if (["user", "bot", "agent", "system"].indexOf(from) === -1) return null;
+    if (["user", "bot", "agent", "system", "csat"].indexOf(from) === -1) return null;
     var clean = {
       id: entry.id,
       from: from,
@@ -293,6 +314,10 @@
     if (from === "system") {
       if (entry.event !== "agent_joined" && entry.event !== "agent_left") return null;
       clean.event = entry.event;
+    }
+    if (from === "csat") {
+      var score = Number(entry.score);
+      clean.score = score >= 1 && score <= 5 && Math.floor(score) === score ? score : 0;
     }
     return clean;
   }
@@ -309,6 +334,12 @@
     this.inflight = null; // {controller, conversationId}
     this.lastFailure = null; // what "Try again" re-sends
     this.nodes = new Map(); // entry id -> rendered node
+    this.liveBase = (typeof options.liveUrl === "string" ? options.liveUrl.trim() : "").replace(
+      /\/+$/,
+      "",
+    );
+    this.live = null; // {source, conversationId} while a handoff is live
+    this.agentTypingTimer = null;
     this.isOpen = false;
     this.language = this.initialLanguage();
     this.build(options.container);
@@ -316,6 +347,7 @@
     this.render(true);
     this.bindEvents();
     if (options.open) this.open({ focus: false });
+    this.resumeLive();
   }
 
   ShopChatWidget.prototype.initialLanguage = function () {
@@ -590,11 +622,16 @@
       if (lang && lang !== this.language) this.applyLanguage(lang, false);
     } else if (event.key === KEYS.conversation) {
       // Another tab started a new conversation: follow it.
+      this.stopLive(false);
       this.abortInflight();
       this.hideError();
       this.render(true);
     } else if (event.key === KEYS.transcript) {
       this.render(true);
+    } else if (event.key === KEYS.live) {
+      // another tab started or ended a live handoff
+      if (event.newValue) this.resumeLive();
+      else this.stopLive(false);
     }
   };
 
@@ -673,12 +710,54 @@
   };
 
   ShopChatWidget.prototype.signature = function (entry) {
-    var lang = entry.from === "system" || entry.from === "agent" ? this.language : "";
-    return [entry.from, entry.used ? 1 : 0, entry.pending ? 1 : 0, lang].join("|");
+    var localised = ["system", "agent", "csat"].indexOf(entry.from) !== -1;
+    var lang = localised ? this.language : "";
+    var score = entry.from === "csat" ? entry.score || 0 : "";
+    return [entry.from, entry.used ? 1 : 0, entry.pending ? 1 : 0, lang, score].join("|");
+  };
+
+  /** The 1-5 rating prompt after an agent resolved the conversation. */
+  ShopChatWidget.prototype.buildCsat = function (entry) {
+    var self = this;
+    var row = el("div", {
+      class: "shopchat-row shopchat-row-bot shopchat-csat",
+      "data-testid": "csat",
+    });
+    var body = el("div", { class: "shopchat-body" });
+    if (entry.score) {
+      body.appendChild(
+        el(
+          "div",
+          { class: "shopchat-bubble shopchat-text", "data-testid": "csat-thanks" },
+          format(this.t("csatThanks"), { score: entry.score }),
+        ),
+      );
+      row.appendChild(body);
+      return row;
+    }
+    body.appendChild(el("div", { class: "shopchat-bubble shopchat-text" }, this.t("csatQuestion")));
+    var chips = el("div", { class: "shopchat-chips", role: "group" });
+    [1, 2, 3, 4, 5].forEach(function (score) {
+      var chip = el("button", {
+        type: "button",
+        class: "shopchat-chip shopchat-chip-score",
+        "data-testid": "csat-score",
+        "aria-label": score + " / 5",
+      });
+      chip.textContent = String(score);
+      chip.addEventListener("click", function () {
+        self.sendRating(entry.id, score, chips);
+      });
+      chips.appendChild(chip);
+    });
+    body.appendChild(chips);
+    row.appendChild(body);
+    return row;
   };
 
   ShopChatWidget.prototype.buildEntry = function (entry) {
     var self = this;
+    if (entry.from === "csat") return this.buildCsat(entry);
     if (entry.from === "system") {
       var name = entry.agent || this.t("agentFallback");
       var key = entry.event === "agent_joined" ? "agentJoined" : "agentLeft";
@@ -714,6 +793,18 @@
     if (entry.buttons && entry.buttons.length) {
       var chips = el("div", { class: "shopchat-chips", role: "group" });
       entry.buttons.forEach(function (button) {
+        if (button.url) {
+          var link = el("a", {
+            class: "shopchat-chip shopchat-link",
+            "data-testid": "link-button",
+            target: "_blank",
+            rel: "noopener noreferrer",
+          });
+          link.href = button.url; // http(s) only, checked in sanitiseButtons
+          link.textContent = button.title;
+          chips.appendChild(link);
+          return;
+        }
         var chip = el("button", {
           type: "button",
           class: "shopchat-chip",
@@ -961,12 +1052,16 @@
     var user = Object.assign({}, this.pending);
     delete user.pending;
     entries.push(user);
+    var handoff = false;
     messages.forEach(function (message) {
+      var custom = message && typeof message.custom === "object" ? message.custom : null;
+      if (custom && custom.handoff) handoff = true;
       Array.prototype.push.apply(entries, entriesFromBotMessage(message));
     });
     this.pending = null;
     this.saveTranscript(entries);
     this.render(true);
+    if (handoff) this.startLive();
   };
 
   ShopChatWidget.prototype.fail = function (request, failure, reset) {
@@ -995,6 +1090,7 @@
   };
 
   ShopChatWidget.prototype.newConversation = function () {
+    this.stopLive(true);
     this.abortInflight();
     this.pending = null;
     this.store.set(KEYS.conversation, uuid4());
@@ -1002,6 +1098,163 @@
     this.hideError();
     this.render(true);
     this.ui.input.focus();
+  };
+
+  // ------------------------------------------------------------ live handoff
+
+  ShopChatWidget.prototype.liveState = function () {
+    var raw = this.store.get(KEYS.live);
+    if (!raw) return null;
+    try {
+      var state = JSON.parse(raw);
+      if (!state || typeof state !== "object" || !UUID_RE.test(String(state.conversation))) {
+        return null;
+      }
+      var last = Number(state.lastEventId);
+      return { conversation: state.conversation, lastEventId: last > 0 ? last : 0 };
+    } catch (err) {
+      return null;
+    }
+  };
+
+  ShopChatWidget.prototype.saveLiveState = function (lastEventId) {
+    var current = this.liveState();
+    var last = Math.max(lastEventId || 0, current ? current.lastEventId : 0);
+    this.store.set(
+      KEYS.live,
+      JSON.stringify({ conversation: this.conversationId(), lastEventId: last }),
+    );
+  };
+
+  /** The bot handed the chat to a person: listen for the agent from now on. */
+  ShopChatWidget.prototype.startLive = function () {
+    if (!this.liveState()) this.saveLiveState(0);
+    this.resumeLive();
+  };
+
+  /** (Re)connect if this conversation has a live handoff (after a reload, in other tabs). */
+  ShopChatWidget.prototype.resumeLive = function () {
+    var state = this.liveState();
+    var conversationId = this.conversationId();
+    if (!state || state.conversation !== conversationId) return;
+    if (this.live && this.live.conversationId === conversationId) return;
+    if (typeof window.EventSource !== "function") return;
+    this.stopLive(false);
+    var self = this;
+    var url =
+      this.liveBase +
+      "/api/chat/" +
+      encodeURIComponent(conversationId) +
+      "/events?after=" +
+      state.lastEventId;
+    var source = new window.EventSource(url);
+    this.live = { source: source, conversationId: conversationId };
+    ["message", "agent_joined", "agent_left", "typing", "csat", "handoff_ended"].forEach(
+      function (type) {
+        source.addEventListener(type, function (event) {
+          self.onLiveEvent(type, event);
+        });
+      },
+    );
+  };
+
+  ShopChatWidget.prototype.stopLive = function (forget) {
+    if (this.live) {
+      this.live.source.close();
+      this.live = null;
+    }
+    this.showAgentTyping(null);
+    if (forget) this.store.remove(KEYS.live);
+  };
+
+  ShopChatWidget.prototype.onLiveEvent = function (type, event) {
+    if (!this.live || this.conversationId() !== this.live.conversationId) return;
+    var data;
+    try {
+      data = JSON.parse(event.data);
+    } catch (err) {
+      return;
+    }
+    if (!data || typeof data !== "object") return;
+    var eventId = Number(event.lastEventId) || 0;
+    var name = typeof data.agent_name === "string" ? data.agent_name.trim().slice(0, 80) : "";
+    if (type === "typing") {
+      this.showAgentTyping(name || this.t("agentFallback"));
+      return;
+    }
+    var entry = null;
+    var id = "live-" + (eventId || localId());
+    if (type === "message" && typeof data.text === "string" && data.text) {
+      this.showAgentTyping(null);
+      entry = { id: id, from: "agent", agent: name, text: data.text, buttons: [], image: "" };
+    } else if (type === "agent_joined" || type === "agent_left") {
+      entry = { id: id, from: "system", event: type, agent: name, text: "", buttons: [] };
+    } else if (type === "csat") {
+      entry = { id: id, from: "csat", text: "", agent: "", buttons: [], score: 0 };
+    }
+    if (entry) {
+      var entries = this.loadTranscript(); // re-read: another tab may have added it already
+      var known = entries.some(function (existing) {
+        return existing.id === entry.id;
+      });
+      if (!known) {
+        entries.push(entry);
+        this.saveTranscript(entries);
+      }
+      this.render(true);
+    }
+    if (type === "handoff_ended") {
+      this.stopLive(true);
+      return;
+    }
+    if (eventId) this.saveLiveState(eventId);
+  };
+
+  ShopChatWidget.prototype.showAgentTyping = function (name) {
+    var self = this;
+    window.clearTimeout(this.agentTypingTimer);
+    if (!name) {
+      this.ui.typing.hidden = !this.busy;
+      this.ui.typingLabel.textContent = this.t("typing");
+      return;
+    }
+    this.ui.typing.hidden = false;
+    this.ui.typingLabel.textContent = format(this.t("agentTyping"), { name: name });
+    this.scrollToBottom();
+    this.agentTypingTimer = window.setTimeout(function () {
+      self.showAgentTyping(null);
+    }, 5000);
+  };
+
+  ShopChatWidget.prototype.sendRating = function (entryId, score, chips) {
+    var self = this;
+    var conversationId = this.conversationId();
+    Array.prototype.forEach.call(chips.querySelectorAll("button"), function (chip) {
+      chip.disabled = true;
+    });
+    window
+      .fetch(this.liveBase + "/api/chat/" + encodeURIComponent(conversationId) + "/csat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ score: score }),
+        credentials: "omit",
+      })
+      .then(function (response) {
+        if (!response.ok) throw new Error("csat " + response.status);
+        var entries = self.loadTranscript();
+        entries.forEach(function (entry) {
+          if (entry.id === entryId) entry.score = score;
+        });
+        self.saveTranscript(entries);
+        self.hideError();
+        self.render(true);
+      })
+      .catch(function () {
+        Array.prototype.forEach.call(chips.querySelectorAll("button"), function (chip) {
+          chip.disabled = false;
+        });
+        self.showError("csatFailed", null, false);
+      });
   };
 
   // ------------------------------------------------------------ public API
@@ -1030,6 +1283,9 @@
       },
       getConversationId: function () {
         return widget.conversationId();
+      },
+      isLive: function () {
+        return widget.live !== null;
       },
     };
   }

@@ -25,8 +25,10 @@ from crm_backend.models.enums import (
 )
 from crm_backend.models.marketing import RetentionOffer, Review
 from crm_backend.models.messaging import OutboxMessage
+from crm_backend.models.nlu import NluAnnotation
 from crm_backend.models.order import Invoice, Order, OrderItem, Payment
 from crm_backend.models.returns import Refund, Return, ReturnItem
+from crm_backend.models.scores import CustomerScore
 from crm_backend.models.support import StaffUser, Ticket
 
 __all__ = [
@@ -34,12 +36,14 @@ __all__ = [
     "AuditLog",
     "Base",
     "Customer",
+    "CustomerScore",
     "DataRequest",
     "DataRequestKind",
     "DataRequestStatus",
     "Interaction",
     "Invoice",
     "Language",
+    "NluAnnotation",
     "OfferStatus",
     "OfferType",
     "Order",

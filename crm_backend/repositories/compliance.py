@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import select
 
@@ -43,6 +44,25 @@ class AuditRepository(SqlAlchemyRepository[AuditLog]):
             .order_by(AuditLog.id)
         )
         return list(self.session.execute(stmt).scalars())
+
+    def list_since(
+        self,
+        entity: str,
+        entity_id: str,
+        since: datetime,
+        *,
+        actions: Optional[Sequence[str]] = None,
+    ) -> List[AuditLog]:
+        """Entries about one entity created at or after ``since`` (optionally only some
+        actions), oldest first."""
+        stmt = select(AuditLog).where(
+            AuditLog.entity == entity,
+            AuditLog.entity_id == entity_id,
+            AuditLog.created_at >= since,
+        )
+        if actions is not None:
+            stmt = stmt.where(AuditLog.action.in_(list(actions)))
+        return list(self.session.execute(stmt.order_by(AuditLog.id)).scalars())
 
     def exists(self, action: str, entity: str) -> bool:
         stmt = select(AuditLog.id).where(AuditLog.action == action, AuditLog.entity == entity)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from crm_backend.models import RetentionOffer, Review
+from crm_backend.models import OfferStatus, RetentionOffer, Review
 from crm_backend.repositories.base import SqlAlchemyRepository
 
 
@@ -24,6 +25,20 @@ class OfferRepository(SqlAlchemyRepository[RetentionOffer]):
             .order_by(RetentionOffer.created_at.desc(), RetentionOffer.id.desc())
         )
         return list(self.session.execute(stmt).scalars())
+
+    def expire_due(self, now: datetime) -> int:
+        """Set every offered offer whose expiry has passed to expired; returns the count."""
+        result = self.session.execute(
+            update(RetentionOffer)
+            .where(
+                RetentionOffer.status == OfferStatus.OFFERED,
+                RetentionOffer.expires_at.is_not(None),
+                RetentionOffer.expires_at <= now,
+            )
+            .values(status=OfferStatus.EXPIRED)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)
 
 
 class ReviewRepository(SqlAlchemyRepository[Review]):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable, List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm_backend.models import Order, OrderStatus
 from crm_backend.repositories.base import SqlAlchemyRepository
@@ -28,6 +29,26 @@ class OrderRepository(SqlAlchemyRepository[Order]):
         if for_update:
             stmt = stmt.with_for_update(of=Order)
         return self.session.execute(stmt).scalar_one_or_none()
+
+    def change_status_if(
+        self, order: Order, expected: Iterable[OrderStatus], new: OrderStatus
+    ) -> bool:
+        """Move ``order`` to ``new`` only if its *stored* status is one of ``expected``.
+
+        A compare-and-set guard for concurrent changes where row locks are not available
+        (SQLite ignores ``FOR UPDATE``): of two racing transactions only one updates the
+        row. True if this call changed it (``order.status`` is then ``new``).
+        """
+        result = self.session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.status.in_(list(expected)))
+            .values(status=new)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return False
+        set_committed_value(order, "status", new)
+        return True
 
     def list_for_customer(
         self, customer_id: int, *, statuses: Optional[Iterable[OrderStatus]] = None, limit: int = 50

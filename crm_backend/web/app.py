@@ -16,8 +16,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 from starlette.types import Scope
 
+from crm_backend import admin, console
 from crm_backend.settings import Settings, get_settings
-from crm_backend.web import errors, health, pages
+from crm_backend.web import documents, errors, health, pages
 from crm_backend.web.security import SecurityHeadersMiddleware, security_headers
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -73,4 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static/app", Assets(directory=APP_STATIC_DIR), name="app-static")
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(documents.router)
+    console.install(app)  # staff console (/console) + live handoff for the widget (/api/chat)
+    admin.install(app)  # NLU inbox, retraining, model versions, analytics (/console/admin)
     return app

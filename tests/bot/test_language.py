@@ -19,6 +19,9 @@ from bot.nlu.language_detector import LanguageDetector
         ("ok 好的", "zh"),
         ("請問我的訂單", "zh"),  # traditional characters are still Chinese
         ("A1023", None),
+        ("RF-000042", None),
+        ("T-000123", None),
+        ("refund RF-000042", "en"),
         ("alice@example.com", None),
         ("+44 7700 900123", None),
         ("😡😡", None),

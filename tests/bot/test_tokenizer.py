@@ -76,3 +76,16 @@ def test_process_sets_tokens_on_messages(tokenizer):
     message = Message(data={"text": "我的order还没到"})
     tokenizer.process([message])
     assert [t.text for t in message.get("text_tokens")] == ["我", "的", "order", "还", "没到"]
+
+
+def test_loading_the_tokenizer_builds_jiebas_dictionary(tmp_path):
+    import jieba
+
+    jieba.dt.initialized = False  # as in a fresh server process
+    BilingualJiebaTokenizer.load(
+        BilingualJiebaTokenizer.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("tokenizer"),
+        ExecutionContext(graph_schema=None, model_id="test"),  # type: ignore[arg-type]
+    )
+    assert jieba.dt.initialized

@@ -12,6 +12,18 @@ from crm_backend.settings import PROJECT_ROOT
 # Responses that actions or forms utter by name: Rasa cannot see those uses.
 UTTERED_BY_ACTIONS = re.compile(
     r"utter_(ask_order_number|ask_identity|invalid_\w+|order_\w+|technical_problem)"
+    # accounts & feedback: form questions and responses uttered by actions/validators
+    r"|utter_(ask_(\w+_form_)?)?(account|feedback)_\w+"
+    # orders & delivery: form questions and answers uttered by actions/validators
+    r"|utter_(ask_)?(cancel|cancellation|change|address|delivery|product|order_locked"
+    r"|current_address|invalid_address|invalid_delivery|please_yes_or_no|shipping_address"
+    r"|order_click)\w*"
+    # returns, refunds, invoices & payments: form questions and action-uttered answers
+    r"|utter_(ask_)?(return|refund|invoice|payment)_\w+"
+    # handoff & console: answers of action_handoff
+    r"|utter_handoff_\w+"
+    # ML: recommendations and retention offers, uttered by their actions
+    r"|utter_(recommendations|also_like|retention)\w*"
 )
 
 

@@ -1,0 +1,73 @@
+"""bot/topology.py: which processes each profile runs, and the nginx configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot import topology
+from crm_backend.settings import Settings
+
+
+def _scale(tmp_path: Path, **extra: object) -> Settings:
+    return Settings(
+        profile="scale",
+        secret_key=SecretStr("k"),
+        var_dir=tmp_path,
+        log_dir=tmp_path / "log",
+        rasa_port=7000,
+        **extra,
+    )
+
+
+def test_embedded_profile_processes(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path)
+    names = [s.name for s in topology.embedded_services(settings, tmp_path / "e.yml", "t")]
+    assert names == ["actions", "rasa", "web", "analytics"]
+
+
+def test_scale_profile_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(topology, "find_nginx", lambda: "/usr/sbin/nginx")
+    settings = _scale(tmp_path, rasa_replicas=3, action_workers=4)
+    services = {s.name: s for s in topology.scale_services(settings, tmp_path / "e.yml", "t")}
+    assert sorted(services) == sorted(
+        ["actions", "web", "analytics", "rasa-1", "rasa-2", "rasa-3", "proxy"]
+    )
+    assert services["rasa-2"].command[services["rasa-2"].command.index("--port") + 1] == "7002"
+    assert services["actions"].env == {"ACTION_SERVER_SANIC_WORKERS": "4"}
+    assert services["analytics"].critical is False
+    assert services["proxy"].health_url == "http://127.0.0.1:7000/webhooks/website/"
+
+
+def test_nginx_config_round_robins_the_replicas(tmp_path: Path) -> None:
+    conf = topology.nginx_config(_scale(tmp_path), [7101, 7102]).read_text()
+    assert "daemon off;" in conf
+    assert "listen 127.0.0.1:7000;" in conf
+    assert "server 127.0.0.1:7101 " in conf and "server 127.0.0.1:7102 " in conf
+    assert "proxy_next_upstream error timeout" in conf  # a dead replica is skipped
+    assert str(tmp_path) in conf  # pid, temp files and logs stay in VAR_DIR / LOG_DIR
+
+
+def test_missing_nginx_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(topology, "find_nginx", lambda: None)
+    with pytest.raises(RuntimeError, match="needs nginx.*system-deps.sh --scale"):
+        topology.scale_services(_scale(tmp_path), tmp_path / "e.yml", "t")
+
+
+def test_replica_ports_default_to_the_ports_after_rasa_port(tmp_path: Path) -> None:
+    settings = _scale(tmp_path)
+    assert topology.replica_ports(settings) == [7001, 7002]
+    assert topology.replica_ports(settings, [9, 8, 7]) == [9, 8]
+
+
+def test_scale_settings_defaults_and_limits() -> None:
+    scale = Settings(profile="scale", secret_key=SecretStr("k"))
+    assert scale.database_url.endswith("/shop_crm") and scale.tracker_url.endswith("/shop_tracker")
+    assert (scale.rasa_replicas, scale.action_workers) == (2, 2)
+    assert scale.redis_url.startswith("redis://127.0.0.1:6379/")
+    embedded = Settings()
+    assert embedded.tracker_url.startswith("sqlite:///") and embedded.rabbitmq_url == ""
+    with pytest.raises(ValueError, match="between 1 and 8"):
+        Settings(rasa_replicas=0)

@@ -1,0 +1,76 @@
+"""The customer 360 panel and its actions, on a seeded CRM (Alice: A1003 is pending)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from crm_backend.db import make_engine, make_session_factory
+from crm_backend.migrate import upgrade
+from crm_backend.seed import seed
+from crm_backend.services.handoff import HandoffPolicy, parse_support_hours, request_handoff
+from crm_backend.settings import Settings
+from crm_backend.unit_of_work import SqlAlchemyUnitOfWork
+from crm_backend.web.app import create_app
+from tests.console.conftest import FakeConversations, sign_in
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('console360')) / 'crm.sqlite3'}"
+    upgrade(url)
+    seed(url)
+    engine = make_engine(url)
+    request_handoff(
+        SqlAlchemyUnitOfWork(make_session_factory(engine)),
+        conversation_id="conv-alice",
+        reason="customer_request",
+        policy=HandoffPolicy(parse_support_hours("00:00-24:00", "0-6", "UTC")),
+        identity="alice@example.com",
+    )
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def client(seeded: str) -> Iterator[Any]:
+    app = create_app(Settings(database_url=seeded, secret_key="k" * 32))
+    app.state.conversation_store = FakeConversations()
+    with TestClient(app) as test_client:
+        test_client.follow_redirects = False
+        yield test_client
+
+
+def test_panel_shows_the_customer_and_cancels_through_the_order_service(client: TestClient):
+    csrf = sign_in(client, "agent", "agent123")
+    page = client.get("/console/conversations/conv-alice")
+    assert page.status_code == 200
+    panel = page.text.split('data-testid="customer-panel"')[1]
+    assert "Alice Smith" in panel and "A1001" in panel and "A1003" in panel
+    assert re.search(r'data-cancel-order="A1003"', panel), "pending order can be cancelled"
+    assert 'data-cancel-order="A1001"' not in panel, "a shipped one cannot"
+    customer = re.search(r'data-customer="(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    base = f"/console/api/customers/{customer}/orders/A1003"
+    quote = client.get(f"{base}/cancellation").json()
+    assert quote["cancellable"] is True
+    refused = client.post(f"{base}/cancel", json={"accept_fee": quote["fee"]})
+    assert refused.status_code == 403, "CSRF"
+    done = client.post(
+        f"{base}/cancel", json={"accept_fee": quote["fee"]}, headers={"X-CSRF-Token": csrf}
+    )
+    assert done.status_code == 200 and done.json()["order_number"] == "A1003"
+    assert client.get(f"{base}/cancellation").json()["status"] == "cancelled"
+    other = client.get(f"/console/api/customers/{int(customer) + 1}/orders/A1003/cancellation")
+    assert other.status_code == 404, "an order is only reachable through its own customer"
+
+
+def test_search_by_email_order_and_name(client: TestClient):
+    sign_in(client, "agent", "agent123")
+    for query in ("alice@example.com", "A1001", "alice smith"):
+        page = client.get("/console/search", params={"q": query})
+        assert page.status_code == 200 and "conv-alice" in page.text, query
+    assert "Type at least two characters" in client.get("/console/search?q=x").text
