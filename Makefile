@@ -9,6 +9,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
+# `make run PROFILE=scale`: PostgreSQL, Redis, RabbitMQ, Rasa replicas behind nginx. All its
+# processes must share one SECRET_KEY: kept in var/secret_key unless given.
+PROFILE ?= embedded
+ifeq ($(PROFILE),scale)
+SECRET_KEY ?= $(shell mkdir -p var && ( [ -s var/secret_key ] || ( umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > var/secret_key ) ) && cat var/secret_key)
+export SECRET_KEY
+endif
+
 .PHONY: help run test test-slow bootstrap install db model lint typecheck system-deps clean
 
 help:
@@ -28,10 +36,14 @@ $(STAMP): requirements.txt
 install: $(STAMP)
 
 db: install
+ifeq ($(PROFILE),scale)
+	@$(PY) -m bot.scale_admin
+else
 	@$(PY) -m crm_backend.migrate
 	@$(PY) -m crm_backend.seed
 	@$(PY) -m crm_backend.importer online-retail --skip-missing
 	@$(PY) -m crm_backend.ml.segmentation refresh --if-changed
+endif
 
 model: install
 	@$(PY) -m bot.train
@@ -39,6 +51,9 @@ model: install
 bootstrap: install db model
 
 run: bootstrap
+ifeq ($(PROFILE),scale)
+	@scripts/system-deps.sh --scale
+endif
 	@$(PY) -m bot.run
 
 system-deps:
