@@ -9,7 +9,7 @@ it, and finds conversations that changed by scanning ids past a cursor. Works on
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -57,8 +57,10 @@ class TrackerEvents:
         with self.engine.connect() as conn:
             return [str(row[0]) for row in conn.execute(stmt)]
 
-    def conversations(self, sender_ids: Iterable[str]) -> Dict[str, List[Dict[str, Any]]]:
-        """Every event of each conversation, in tracker order (by id)."""
+    def conversations(
+        self, sender_ids: Iterable[str], max_id: Optional[int] = None
+    ) -> Dict[str, List[Dict[str, Any]]]:
+        """Every event of each conversation (up to event id ``max_id``), in tracker order."""
         wanted = sorted(set(sender_ids))
         found: Dict[str, List[Dict[str, Any]]] = {sender: [] for sender in wanted}
         if not wanted:
@@ -68,6 +70,8 @@ class TrackerEvents:
             .where(EVENTS.c.sender_id.in_(wanted))
             .order_by(EVENTS.c.id)
         )
+        if max_id is not None:
+            stmt = stmt.where(EVENTS.c.id <= max_id)
         with self.engine.connect() as conn:
             for sender, data in conn.execute(stmt):
                 try:

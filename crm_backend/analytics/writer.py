@@ -75,14 +75,19 @@ class AnalyticsWriter:
         self.status = status or Status()
 
     def refresh(
-        self, sender_ids: Iterable[str], newest: Optional[Mapping[str, float]] = None
+        self,
+        sender_ids: Iterable[str],
+        newest: Optional[Mapping[str, float]] = None,
+        max_id: Optional[int] = None,
     ) -> Dict[str, str]:
         """Record each conversation; ``newest[sender]`` is the timestamp of an event known
         to exist (from the broker): if the tracker does not hold it yet the conversation
-        is reported ``behind`` and not recorded (the caller retries later)."""
+        is reported ``behind`` and not recorded (the caller retries later). With ``max_id``
+        only the events up to that tracker id count (a newer row is then left alone as
+        ``stale``)."""
         newest = newest or {}
         results: Dict[str, str] = {}
-        for sender, events in self.tracker.conversations(sender_ids).items():
+        for sender, events in self.tracker.conversations(sender_ids, max_id).items():
             summary = summarize(sender, events)
             expected = newest.get(sender)
             if summary is None or (expected is not None and summary.last_timestamp < expected):
@@ -122,7 +127,9 @@ class Sweeper:
         written = 0
         for start in range(0, len(senders), 100):
             batch = senders[start : start + 100]
-            results = self.writer.refresh(batch)
+            # capped at ``high``: events newer than that belong to the consumer for now;
+            # reading them here would race it and count its work as caught up
+            results = self.writer.refresh(batch, max_id=high)
             written += sum(1 for status in results.values() if status == WRITTEN)
         self.cursor = high
         if self.lag and written:

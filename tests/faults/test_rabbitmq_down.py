@@ -19,6 +19,13 @@ def test_the_stack_started_while_rabbitmq_was_down(scale_chat: Chat) -> None:
 def test_outage_mid_conversation(scale_chat: Chat, rabbit_relay: TcpRelay, sender: str) -> None:
     chat = scale_chat
     chat.say("hello", sender)
+    # the consumer has recorded the first turn: nothing of this conversation is pending
+    # on the broker path when it goes down (else its flush would record the later turns)
+    wait_for(
+        lambda: (r := chat.interaction(sender)) and r["turns"] == 1,
+        timeout=30,
+        what="the consumer to record the first turn",
+    )
     before = chat.status()
     rabbit_relay.down()
     try:

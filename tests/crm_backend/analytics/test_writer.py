@@ -99,6 +99,26 @@ def test_a_lagging_sweep_reports_what_the_broker_missed(
     assert status.get("caught_up") == 1 and turns(uow_factory, "a") == 1
 
 
+def test_a_lagging_sweep_leaves_fresh_turns_to_the_consumer(
+    tracker: TrackerEvents, uow_factory: UowFactory
+) -> None:
+    """The sweep reaches an old turn of a live conversation whose newest turn the
+    consumer has not flushed yet: it records only up to its horizon, and it counts nothing
+    as caught up once the consumer has written the newer state."""
+    status = Status()
+    writer = AnalyticsWriter(tracker, uow_factory, status)
+    sweeper = Sweeper(writer, lag=True)
+    store(tracker, "a", turn(1, "greet"))
+    assert writer.refresh(["a"], {"a": T0 + 1}) == {"a": WRITTEN}  # the consumer
+    assert sweeper.sweep() == 0  # horizon set after the first turn
+    store(tracker, "a", turn(2, "track_order"))  # fresh: not flushed by the consumer yet
+    assert sweeper.sweep() == 0 and status.get("caught_up") == 0
+    assert turns(uow_factory, "a") == 1
+    assert writer.refresh(["a"], {"a": T0 + 2}) == {"a": WRITTEN}  # the consumer again
+    assert sweeper.sweep() == 0 and status.get("caught_up") == 0
+    assert turns(uow_factory, "a") == 2
+
+
 def test_status_is_saved_as_json(tmp_path: Any) -> None:
     status = Status(tmp_path / "analytics-status.json")
     status.add("caught_up", 2)
