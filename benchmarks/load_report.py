@@ -116,8 +116,21 @@ def render(
         "",
         f"Aim: {AIM}.",
         "",
+        "Rasa CPU per turn (CPU seconds of the Rasa processes / turns; depends far less on "
+        f"what else runs than wall-clock numbers): {_cpu_per_turn(results)}. Where that "
+        'time goes, and what was fixed: docs/scale.md, "Where the time goes".',
+        "",
     ]
     return "\n".join(lines)
+
+
+def _cpu_per_turn(results: Dict[str, LoadResult]) -> str:
+    parts = []
+    for result in results.values():
+        rasa = sum(v for k, v in result.cpu_s.items() if k.startswith("rasa"))
+        if result.turns and rasa:
+            parts.append(f"{result.label} {rasa / result.turns * 1000:.0f} ms")
+    return ", ".join(parts) or "not measured"
 
 
 def write_section(

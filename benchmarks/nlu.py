@@ -1,6 +1,6 @@
 """NLU benchmark: intent quality, calibration, fallback threshold, training time, latency.
 
-    .venv/bin/python -m benchmarks.nlu           # full run (~5-10 min on 2 cores)
+    .venv/bin/python -m benchmarks.nlu           # full run (~1.5-4 min on 2 shared cores)
     .venv/bin/python -m benchmarks.nlu --quick   # 3,000 Bitext 2020 messages, no full train
 
 One run, with the pipeline of ``config.yml`` (Rasa's own ``train_nlu``, NLU part only,
@@ -264,10 +264,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         nlu_report.update_section(body)
     print(body)
     print(f"\nReport: {target}  (figures in {results['figures']})")
-    if not args.keep and not args.work:
-        for child in Path(results["work"]).iterdir():
+    if not args.keep and not args.work:  # keep only a quick run's report
+        work = Path(results["work"])
+        for child in work.iterdir():
             if child.resolve() != Path(results["figures"]).resolve():
                 shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+        if not any(work.iterdir()):
+            work.rmdir()
     return 0
 
 

@@ -146,7 +146,7 @@ def full_rasa_train(work_dir: Path, config: Path) -> Dict[str, Any]:
         "rasa",
         "train",
         "--config",
-        "config.yml",
+        str(config),
         "--domain",
         "domain.yml",
         "--data",

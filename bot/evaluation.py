@@ -109,16 +109,23 @@ def train_nlu_model(
     """
     from rasa.model_training import train_nlu
 
-    os.environ["RASA_MAX_CACHE_SIZE"] = "0"
     out_dir.mkdir(parents=True, exist_ok=True)
-    with quiet_rasa():
-        archive = train_nlu(
-            str(config),
-            str(nlu_data),
-            str(out_dir),
-            fixed_model_name="nlu",
-            domain=str(domain) if domain else None,
-        )
+    previous = os.environ.get("RASA_MAX_CACHE_SIZE")
+    os.environ["RASA_MAX_CACHE_SIZE"] = "0"  # read by Rasa when training starts
+    try:
+        with quiet_rasa():
+            archive = train_nlu(
+                str(config),
+                str(nlu_data),
+                str(out_dir),
+                fixed_model_name="nlu",
+                domain=str(domain) if domain else None,
+            )
+    finally:
+        if previous is None:
+            os.environ.pop("RASA_MAX_CACHE_SIZE", None)
+        else:
+            os.environ["RASA_MAX_CACHE_SIZE"] = previous
     if not archive:
         raise RuntimeError(f"NLU training on {nlu_data} produced no model")
     return Path(archive)

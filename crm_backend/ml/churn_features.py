@@ -52,8 +52,8 @@ def _finish(frame: pd.DataFrame, as_of: datetime, created: pd.Series) -> pd.Data
     since_signup = _days(as_of, created).reindex(frame.index)
     frame["recency_days"] = _days(as_of, frame["last"]).fillna(since_signup)
     frame["tenure_days"] = _days(as_of, frame["first"]).fillna(since_signup)
-    frame["frequency"] = frame["frequency"].fillna(0)
-    frame["monetary"] = frame["monetary"].fillna(0.0)
+    for column in ("frequency", "monetary"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float).fillna(0.0)
     for column in FEATURES:
         if column not in frame:
             frame[column] = 0.0

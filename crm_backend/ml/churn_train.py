@@ -120,43 +120,54 @@ def train(
     datasets: Optional[Path] = None,
     force: bool = False,
     now: Optional[datetime] = None,
+    progress: bool = False,
 ) -> Tuple[registry.ModelInfo, bool]:
     """Train unless the current version was trained on the same table."""
     when = now or datetime.now(timezone.utc)
     data = None
-    if source in ("auto", "crm") and make_uow is not None:
-        data = crm_training_set(make_uow(), when)
-        if data is None and source == "crm":
-            raise ValueError(
-                f"the CRM has too little order history to train churn (need {MIN_CUSTOMERS}"
-                f" customers with orders and {MIN_CLASS} of each outcome); use --source "
-                "online-retail"
-            )
-    if data is None:
-        data = retail_training_set(datasets)
-    data_fp = _fingerprint(data)
-    current = registry.is_current(churn.NAME, data_fp, model_dir)
-    if current is not None and not force:
-        return current, False
-    started = time.monotonic()
-    model = churn.fit(data.frame, data.labels, FEATURES, priors=churn.PRIORS, c=PARAMS["C"])
-    in_sample = model.predict(data.frame)
-    metrics = {
-        "source": data.source,
-        "as_of": data.as_of.isoformat(),
-        "customers": len(data.frame),
-        "churn_rate": round(float(data.labels.mean()), 4),
-        "cv_roc_auc": round(cv_auc(data), 4),
-        "brier_in_sample": round(float(brier_score_loss(data.labels, in_sample)), 4),
-        "learned_features": model.numeric,
-        "prior_features": model.priors,
-    }
-    info = registry.save_model(
-        churn.NAME, model, data_fingerprint=data_fp,
-        params={**PARAMS, "code_version": CODE_VERSION}, metrics=metrics,
-        inputs=[{"source": data.source, "rows": len(data.frame)}], model_dir=model_dir,
-        training_seconds=time.monotonic() - started,
-    )  # fmt: skip
+    with tqdm(total=4, desc="churn", unit="step", disable=not progress) as bar:
+        bar.set_postfix_str("features + labels")
+        if source in ("auto", "crm") and make_uow is not None:
+            data = crm_training_set(make_uow(), when)
+            if data is None and source == "crm":
+                raise ValueError(
+                    f"the CRM has too little order history to train churn (need "
+                    f"{MIN_CUSTOMERS} customers with orders and {MIN_CLASS} of each outcome);"
+                    " use --source online-retail"
+                )
+        if data is None:
+            data = retail_training_set(datasets)
+        bar.update()
+        data_fp = _fingerprint(data)
+        current = registry.is_current(churn.NAME, data_fp, model_dir)
+        if current is not None and not force:
+            bar.update(3)
+            return current, False
+        started = time.monotonic()
+        bar.set_postfix_str("fit + calibrate")
+        model = churn.fit(data.frame, data.labels, FEATURES, priors=churn.PRIORS, c=PARAMS["C"])
+        bar.update()
+        bar.set_postfix_str("cross-validate")
+        in_sample = model.predict(data.frame)
+        metrics = {
+            "source": data.source,
+            "as_of": data.as_of.isoformat(),
+            "customers": len(data.frame),
+            "churn_rate": round(float(data.labels.mean()), 4),
+            "cv_roc_auc": round(cv_auc(data), 4),
+            "brier_in_sample": round(float(brier_score_loss(data.labels, in_sample)), 4),
+            "learned_features": model.numeric,
+            "prior_features": model.priors,
+        }
+        bar.update()
+        bar.set_postfix_str("save")
+        info = registry.save_model(
+            churn.NAME, model, data_fingerprint=data_fp,
+            params={**PARAMS, "code_version": CODE_VERSION}, metrics=metrics,
+            inputs=[{"source": data.source, "rows": len(data.frame)}], model_dir=model_dir,
+            training_seconds=time.monotonic() - started,
+        )  # fmt: skip
+        bar.update()
     return info, True
 
 
@@ -219,9 +230,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for command in (cmd, sub.add_parser("refresh", help="score every active customer")):
         command.add_argument("--database-url", help="default: DATABASE_URL")
         command.add_argument("--model-dir", type=Path, help="default: MODEL_DIR")
-    refresh_cmd = sub.choices["refresh"]
-    refresh_cmd.add_argument("--as-of", type=_date, help="default: newest order + 1 day")
-    refresh_cmd.add_argument("--no-progress", action="store_true")
+        command.add_argument("--no-progress", action="store_true")
+    sub.choices["refresh"].add_argument("--as-of", type=_date, help="default: newest order + 1 day")
     info = sub.add_parser("info", help="print the current version's metadata")
     info.add_argument("--model-dir", type=Path, help="default: MODEL_DIR")
 
@@ -238,7 +248,10 @@ def run(args: argparse.Namespace) -> int:
 
     with unit_of_work(args.database_url) as make_uow:
         if args.command == "train":
-            info, trained = train(make_uow, args.source, args.model_dir, args.datasets, args.force)
+            info, trained = train(
+                make_uow, args.source, args.model_dir, args.datasets, args.force,
+                progress=not args.no_progress,
+            )  # fmt: skip
             state = "trained" if trained else "up to date:"
             print(f"churn {state} {info.version} {json.dumps(info.metadata['metrics'])}")
             return 0

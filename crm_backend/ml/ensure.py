@@ -52,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
         lines[-1] += f" ({time.monotonic() - step:.0f} s)"
         step = time.monotonic()
         try:
-            info, trained = churn_train.train(make_uow, "auto", args.model_dir, args.datasets)
+            info, trained = churn_train.train(
+                make_uow, "auto", args.model_dir, args.datasets, progress=progress
+            )
             lines.append(f"churn       {'trained' if trained else 'up to date'}: {info.version}")
             written, as_of, _ = churn_train.refresh(make_uow, None, args.model_dir, progress)
             lines[-1] += f"; {written} scores as of {as_of:%Y-%m-%d}"

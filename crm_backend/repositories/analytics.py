@@ -7,7 +7,7 @@ API (inside ``with uow:``)::
 
     uow.analytics.purchase_lines(statuses) -> [(customer_id, sku, order_id, placed_at, qty)]
     uow.analytics.customer_purchases(customer_id, statuses) -> [(sku, orders, last_placed_at)]
-    uow.analytics.products_by_skus(skus) -> {sku: Product}
+    uow.analytics.products_by_skus(skus) -> {sku: row (sku, names, price, category, stock, active)}
     uow.analytics.best_sellers(statuses, since, limit, category=None) -> [sku]  # in stock
     uow.analytics.order_stats(statuses, before, since=None) -> [(customer, n, total, first, last)]
     uow.analytics.orders_between(statuses, start, end) -> {customer_id}
@@ -76,13 +76,24 @@ class AnalyticsRepository:
         )
         return [(str(sku), int(n), last) for sku, n, last in self.session.execute(stmt)]
 
-    def products_by_skus(self, skus: Sequence[str]) -> Dict[str, Product]:
-        found: Dict[str, Product] = {}
+    def products_by_skus(self, skus: Sequence[str]) -> Dict[str, Any]:
+        """Light rows (sku, name_en, name_zh, price, category, stock, active) by SKU; a
+        column query, not ORM objects (it runs on every recommendation)."""
+        found: Dict[str, Any] = {}
         unique = list(dict.fromkeys(skus))
+        columns = (
+            Product.sku,
+            Product.name_en,
+            Product.name_zh,
+            Product.price,
+            Product.category,
+            Product.stock,
+            Product.active,
+        )
         for start in range(0, len(unique), CHUNK):
-            stmt = select(Product).where(Product.sku.in_(unique[start : start + CHUNK]))
-            for product in self.session.execute(stmt).scalars():
-                found[str(product.sku)] = product
+            stmt = select(*columns).where(Product.sku.in_(unique[start : start + CHUNK]))
+            for row in self.session.execute(stmt):
+                found[str(row.sku)] = row
         return found
 
     def best_sellers(

@@ -13,13 +13,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from crm_backend.errors import NotFound, ValidationError
 from crm_backend.ml import registry
 from crm_backend.ml.recommender import NAME, POPULAR, Recommender, Scored
 from crm_backend.ml.recommender_train import PURCHASE_STATUSES
-from crm_backend.models import Product
 from crm_backend.services.catalogue import search_products
 from crm_backend.unit_of_work import UnitOfWork
 
@@ -68,7 +67,7 @@ def _check_n(n: object) -> int:
     return n
 
 
-def _available(product: Optional[Product]) -> bool:
+def _available(product: Any) -> bool:
     return product is not None and bool(product.active) and int(product.stock or 0) > 0
 
 

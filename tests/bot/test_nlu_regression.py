@@ -25,7 +25,7 @@ TEST_SETS = {
 ACCURACY_FLOOR = {"en": 0.78, "zh": 0.90}  # benchmark: ~0.84 / ~0.95
 MACRO_F1_FLOOR = {"en": 0.76, "zh": 0.89}
 MAX_REAL_REQUESTS_FALLING_BACK = 0.05  # benchmark: ~2 % at threshold 0.4
-MIN_GIBBERISH_HANDLED = 0.80  # benchmark: ~90 %
+MIN_GIBBERISH_HANDLED = 0.80  # benchmark: ~88 %
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,19 @@ def test_gibberish_falls_back_or_is_out_of_scope(nlu_model: NluModel):
     assert sum(handled) / len(handled) >= MIN_GIBBERISH_HANDLED, "\n".join(missed[:20])
 
 
-@pytest.mark.parametrize("text", ["", " ", "?", "😀", "A1023", "x" * 5000, "订单" * 3000])
+@pytest.mark.parametrize("text", ["", " ", "😀", "？？？"])
+def test_messages_without_words_fall_back(nlu_model: NluModel, text: str):
+    assert nlu_model.parse(text).intent == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "text, intent", [("A1023", "inform"), ("alice@example.com", "inform"), ("88", "goodbye")]
+)
+def test_bare_identifiers_and_slang_are_understood(nlu_model: NluModel, text: str, intent: str):
+    assert nlu_model.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["?", "x" * 5000, "订单" * 3000, "<script>alert(1)</script>"])
 def test_odd_input_parses_without_error(nlu_model: NluModel, text: str):
     prediction = nlu_model.parse(text)
-    assert isinstance(prediction.intent, str)
+    assert prediction.intent  # some intent or nlu_fallback, never an exception

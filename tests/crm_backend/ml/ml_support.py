@@ -63,7 +63,7 @@ class TinyShop:
         status: OrderStatus = OrderStatus.DELIVERED,
     ) -> None:
         with self.make_uow() as uow:
-            products = uow.analytics.products_by_skus(list(skus))
+            products = {sku: uow.products.get_by_sku(sku) for sku in skus}
             self.order_seq += 1
             order = Order(
                 order_number=f"T{1000 + self.order_seq}",
