@@ -44,6 +44,7 @@ else
 	@$(PY) -m crm_backend.importer online-retail --skip-missing
 	@$(PY) -m crm_backend.ml.segmentation refresh --if-changed
 endif
+	@$(PY) -m crm_backend.ml ensure $(if $(CI),--no-progress,)
 
 model: install
 	@$(PY) -m bot.train

@@ -53,6 +53,17 @@ def training_fingerprint(inputs: Iterable[str] = TRAINING_INPUTS) -> str:
     return digest.hexdigest()
 
 
+def sentiment_version(settings: Settings) -> str:
+    """The sentiment model ``rasa train`` would copy into the Rasa model (see
+    ``bot.nlu.sentiment``): a new one, e.g. from ``python -m crm_backend.ml ensure``, makes
+    the Rasa model stale."""
+    from crm_backend.ml import registry
+    from crm_backend.ml import sentiment as sentiment_model
+
+    info = registry.current_info(sentiment_model.NAME, settings.model_dir)
+    return info.version if info is not None else "bundled"
+
+
 def _saved_stamp(settings: Settings) -> dict:
     try:
         stamp = json.loads(fingerprint_path(settings).read_text())
@@ -65,7 +76,11 @@ def is_stale(settings: Settings) -> bool:
     """True when there is no model or its inputs changed since it was trained."""
     if not model_path(settings).exists():
         return True
-    return bool(_saved_stamp(settings).get("fingerprint") != training_fingerprint())
+    stamp = _saved_stamp(settings)
+    return bool(
+        stamp.get("fingerprint") != training_fingerprint()
+        or stamp.get("sentiment") != sentiment_version(settings)
+    )
 
 
 def _code_changed(settings: Settings) -> bool:
@@ -80,6 +95,7 @@ def train(settings: Settings, log_file: Optional[Path] = None) -> Path:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     fingerprint = training_fingerprint()
     code = training_fingerprint(CODE_INPUTS)
+    sentiment = sentiment_version(settings)
     force = ["--force"] if _code_changed(settings) else []
     command = [
         sys.executable,
@@ -115,6 +131,7 @@ def train(settings: Settings, log_file: Optional[Path] = None) -> Path:
             {
                 "fingerprint": fingerprint,
                 "code": code,
+                "sentiment": sentiment,
                 "seconds": round(time.monotonic() - started, 1),
             }
         )

@@ -30,7 +30,7 @@ def test_no_model_means_stale(settings: Settings):
 def test_matching_fingerprint_is_up_to_date(settings: Settings):
     settings.model_dir.mkdir()
     model_path(settings).write_bytes(b"model")
-    stamp = {"fingerprint": train.training_fingerprint(), "code": "x"}
+    stamp = {"fingerprint": train.training_fingerprint(), "code": "x", "sentiment": "bundled"}
     fingerprint_path(settings).write_text(json.dumps(stamp))
     assert not train.is_stale(settings)
     assert train.ensure_model(settings) is False
@@ -43,3 +43,24 @@ def test_changed_inputs_or_broken_stamp_mean_stale(settings: Settings):
     assert train.is_stale(settings)
     fingerprint_path(settings).write_text("{not json")
     assert train.is_stale(settings)
+
+
+def test_a_new_sentiment_model_makes_the_rasa_model_stale(settings: Settings):
+    """The Rasa model carries a copy of the current sentiment model (bot.nlu.sentiment)."""
+    from crm_backend.ml import registry
+    from crm_backend.ml import sentiment as sentiment_model
+
+    settings.model_dir.mkdir()
+    model_path(settings).write_bytes(b"model")
+    stamp = {"fingerprint": train.training_fingerprint(), "code": "x", "sentiment": "bundled"}
+    fingerprint_path(settings).write_text(json.dumps(stamp))
+    assert not train.is_stale(settings)
+    info = registry.save_model(
+        sentiment_model.NAME, {"stand-in": True}, data_fingerprint="d", params={},
+        metrics={}, inputs=[], model_dir=settings.model_dir,
+    )  # fmt: skip
+    assert train.sentiment_version(settings) == info.version
+    assert train.is_stale(settings)
+    stamp["sentiment"] = info.version
+    fingerprint_path(settings).write_text(json.dumps(stamp))
+    assert not train.is_stale(settings)
