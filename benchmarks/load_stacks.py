@@ -67,6 +67,9 @@ def _base_settings(var: Path, **extra: Any) -> Settings:
         action_port=free_port(),
         web_port=free_port(),
         secret_key=SecretStr(secrets.token_urlsafe(24)),
+        # the load generator is one client on 127.0.0.1 driving many conversations fast
+        chat_rate_per_sender="0",
+        chat_rate_per_ip="0",
         **extra,
     )
 

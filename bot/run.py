@@ -69,6 +69,9 @@ class Stack:
             "RASA_PORT": str(s.rasa_port),
             "ACTION_PORT": str(s.action_port),
             "WEB_PORT": str(s.web_port),
+            "CHAT_RATE_PER_SENDER": s.chat_rate_per_sender,
+            "CHAT_RATE_PER_IP": s.chat_rate_per_ip,
+            "TRUSTED_PROXIES": s.trusted_proxies,
             **self.env,
         }
 

@@ -23,6 +23,8 @@ SCALE_DEFAULTS: Dict[str, Any] = {
     "rabbitmq_url": "amqp://guest:guest@127.0.0.1:5672/%2F",
     "rasa_replicas": 2,
     "action_workers": 2,
+    # the profile's nginx in front of the Rasa replicas (its X-Forwarded-For is believed)
+    "trusted_proxies": "127.0.0.1,::1",
 }
 
 
@@ -66,6 +68,11 @@ class Settings(BaseSettings):
     # console session cookie lifetime; set CONSOLE_SECURE_COOKIES=true behind HTTPS
     console_session_hours: int = 12
     console_secure_cookies: bool = False
+    # chat channel rate limits, "COUNT/SECONDS" ("0" = off): per conversation and per
+    # client IP (the peer, or X-Forwarded-For's client when the peer is a trusted proxy)
+    chat_rate_per_sender: str = "30/60"
+    chat_rate_per_ip: str = "300/60"
+    trusted_proxies: str = ""
     # --- scale profile (PROFILE=scale; defaults per profile in _profile_defaults) ---
     # Rasa's SQL tracker store ("" = SQLite in VAR_DIR); Redis lock store and RabbitMQ
     # event broker ("" = none: in-memory locks, analytics read the tracker store)

@@ -20,12 +20,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import action_failures, action_validation
+from bot.channels.rate_limit import ChatRateLimiter
+from crm_backend import log_masking
 
 logger = logging.getLogger(__name__)
 # a failing custom action answers with utter_technical_problem (see bot/action_failures.py)
 action_failures.install()
 # action-server responses checked by a compiled schema validator (bot/action_validation.py)
 action_validation.install()
+# no e-mail, phone or card number in Rasa's logs (crm_backend/log_masking.py)
+log_masking.install()
 
 MAX_MESSAGE_CHARS = 2000
 MAX_METADATA_CHARS = 2000
@@ -42,6 +46,11 @@ ERRORS: Dict[str, Tuple[int, str]] = {
         f"消息太长了，请控制在 {MAX_MESSAGE_CHARS} 字以内。",
     ),
     "bad_metadata": (400, "Invalid metadata. 元数据无效。"),
+    "rate_limited": (
+        429,
+        "You are sending messages too quickly; please wait a moment and try again. "
+        "您发送得太快了，请稍等片刻再试。",
+    ),
 }
 APOLOGY = (
     "Sorry, something went wrong on our side. Please try again in a moment. "
@@ -49,10 +58,15 @@ APOLOGY = (
 )
 
 
-def error_response(code: str) -> HTTPResponse:
+def error_response(code: str, retry_after: Optional[int] = None) -> HTTPResponse:
     """A 4xx JSON answer with a human-readable, bilingual message."""
     status, message = ERRORS[code]
-    return response.json({"error": code, "message": message}, status=status)
+    body: Dict[str, Any] = {"error": code, "message": message}
+    headers: Dict[str, str] = {}
+    if retry_after is not None:
+        body["retry_after"] = retry_after
+        headers["Retry-After"] = str(retry_after)
+    return response.json(body, status=status, headers=headers)
 
 
 def clean_text(text: str) -> str:
@@ -83,9 +97,14 @@ class WebsiteInput(InputChannel):
     def name(cls) -> Text:
         return "website"
 
+    def __init__(self, limiter: Optional[ChatRateLimiter] = None) -> None:
+        self.limiter = limiter
+
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        return cls()
+        from crm_backend.settings import get_settings
+
+        return cls(ChatRateLimiter.from_settings(get_settings()))
 
     def parse(self, request: Request) -> Tuple[Optional[str], Optional[UserMessage]]:
         """Validate the request; return (error code, None) or (None, message)."""
@@ -122,9 +141,21 @@ class WebsiteInput(InputChannel):
 
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            limiter = self.limiter
+            if limiter is not None:  # per IP first: floods of malformed requests count too
+                ip = limiter.ip_of(request.ip, request.headers.get("x-forwarded-for", ""))
+                wait = await limiter.check_ip(ip)
+                if wait is not None:
+                    logger.warning("website: rate limit for a client IP (retry in %d s)", wait)
+                    return error_response("rate_limited", wait)
             error, message = self.parse(request)
             if error or message is None:
                 return error_response(error or "bad_json")
+            if limiter is not None:
+                wait = await limiter.check_sender(message.sender_id)
+                if wait is not None:
+                    logger.warning("website: rate limit for conversation %s", message.sender_id)
+                    return error_response("rate_limited", wait)
             collector = message.output_channel
             assert isinstance(collector, CollectingOutputChannel)
             try:

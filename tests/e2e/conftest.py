@@ -82,6 +82,9 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         rasa_port=free_port(),
         action_port=free_port(),
         web_port=free_port(),
+        # every test's traffic comes from 127.0.0.1: the per-IP limit is tested where the
+        # client address can differ (tests/faults/test_rate_limits.py, behind nginx)
+        chat_rate_per_ip="0",
     )
     upgrade(settings.database_url)
     seed(settings.database_url)
