@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Dict, List, Optional
 
+from crm_backend import log_masking
 from crm_backend.analytics.tracker_events import TrackerEvents
 from crm_backend.analytics.writer import BEHIND, AnalyticsWriter, Status, Sweeper
 from crm_backend.db import make_engine, make_session_factory
@@ -32,6 +33,7 @@ from crm_backend.settings import Settings, get_settings
 from crm_backend.unit_of_work import SqlAlchemyUnitOfWork
 
 logger = logging.getLogger("crm_backend.analytics")
+log_masking.install()  # no e-mail, phone or card number in the writer's logs
 PREFETCH = 500
 FLUSH_SECONDS = 0.5
 GIVE_UP_SECONDS = 60.0  # an event the tracker store never shows: acked, counted, logged

@@ -16,10 +16,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 from starlette.types import Scope
 
-from crm_backend import admin, console
+from crm_backend import admin, console, log_masking
 from crm_backend.settings import Settings, get_settings
 from crm_backend.web import documents, errors, health, pages
 from crm_backend.web.security import SecurityHeadersMiddleware, security_headers
+
+log_masking.install()  # no e-mail, phone or card number in the web app's logs
 
 WEB_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = WEB_DIR.parent.parent
