@@ -15,6 +15,7 @@ complaints) so that ordinary requests are rarely flagged strongly negative; see
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -88,6 +89,21 @@ def tune_thresholds(
     return Thresholds(neutral=round(neutral, 4), strong=round(strong, 4))
 
 
+# identifiers carry no opinion, but review-trained models read their letters as words
+# ("alice@example.com" came out strongly negative): they are masked before scoring
+_IDENTIFIERS = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail
+    r"|https?://\S+|www\.\S+"  # links
+    r"|\b[A-Za-z]{1,3}-?\d{3,}\b"  # order / ticket numbers (A1001, T-000011)
+    r"|\+?\d[\d ()-]{6,}\d"  # phone numbers
+)
+
+
+def without_identifiers(text: str) -> str:
+    """``text`` with e-mails, links, order numbers and phone numbers removed."""
+    return _IDENTIFIERS.sub(" ", text).strip()
+
+
 def _has_letters(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
@@ -142,7 +158,7 @@ class SentimentModel:
 
     def analyse_many(self, texts: Sequence[Any]) -> List[Sentiment]:
         """Sentiment of each text (bad input - None, numbers, '' - is neutral)."""
-        cleaned = [clip(t).strip() for t in texts]
+        cleaned = [without_identifiers(clip(t)) for t in texts]
         results: List[Sentiment] = [NEUTRAL_RESULT] * len(cleaned)
         for language, model in self.languages.items():
             index = [i for i, t in enumerate(cleaned) if t and language_of(t) == language]

@@ -22,6 +22,12 @@ NEGATIVE = "negative"
 COMPLAINT_INTENT = "complaint"
 LEAVING_INTENTS = frozenset({"delete_account"})
 HIGH_CHURN_BANDS = frozenset({"high", "very_high", "very high"})
+# a bare answer to the bot's own question ("no", "nope", "不是", an e-mail) is not a
+# complaint, whatever polarity a review-trained model gives its one or two words
+ANSWER_INTENTS = frozenset({"affirm", "deny", "inform", "greet", "goodbye", "thanks"})
+BARE_ANSWER_WORDS = 3.0  # a Chinese character counts half a word
+_LATIN_WORD = re.compile(r"[^\W\u3400-\u9fff]+")
+_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 REASON_CUSTOMER_REQUEST = "customer_request"
 REASON_REPEATED_FALLBACK = "repeated_fallback"
@@ -76,6 +82,15 @@ def signals_leaving(parse_data: Mapping[str, Any]) -> bool:
     return isinstance(text, str) and bool(_LEAVING.search(text[:2000]))
 
 
+def is_bare_answer(parse_data: Mapping[str, Any]) -> bool:
+    """A short reply classified as an answer intent (yes / no / an identifier / thanks)."""
+    text = parse_data.get("text")
+    if intent_of(parse_data) not in ANSWER_INTENTS or not isinstance(text, str):
+        return False
+    words = len(_LATIN_WORD.findall(text[:200])) + len(_HAN_CHAR.findall(text[:200])) / 2
+    return words <= BARE_ANSWER_WORDS
+
+
 def escalation_reason(
     parse_data: Mapping[str, Any],
     *,
@@ -84,7 +99,7 @@ def escalation_reason(
 ) -> Optional[str]:
     """Why this message should go to a human (one of :data:`REASONS`), or None."""
     sentiment = sentiment_of(parse_data)
-    if sentiment is not None:
+    if sentiment is not None and not is_bare_answer(parse_data):
         label, score = sentiment
         if label == NEGATIVE and score <= threshold:
             return REASON_NEGATIVE_SENTIMENT

@@ -135,6 +135,26 @@ def test_text_without_letters_or_not_text_is_neutral(small_model, text):
     assert (result.label, result.score, result.strongly_negative) == ("neutral", 0.0, False)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "alice@example.com", "Wang.Fang+shop@example.com.cn", "A1001", "T-000011",
+        "+44 20 7946 0958", "https://shop.example/orders/A1001", "wangfang@example.cn",
+    ],
+)  # fmt: skip
+def test_bare_identifiers_carry_no_sentiment(small_model, text):
+    """Customers answer "your e-mail?" with just the address: never an opinion (a
+    review-trained model once read an address as strongly negative and escalated)."""
+    result = small_model.analyse(text)
+    assert (result.label, result.score, result.strongly_negative) == ("neutral", 0.0, False)
+
+
+def test_identifiers_are_ignored_inside_opinions(small_model):
+    masked = sentiment.without_identifiers("order A1001 is terrible, mail me at a@b.com")
+    assert masked == "order   is terrible, mail me at"
+    assert small_model.analyse("order A1001 is terrible, rude and useless").label == "negative"
+
+
 def test_huge_and_hostile_input_is_handled(small_model):
     result = small_model.analyse("terrible " * 50_000 + "<script>alert(1)</script>")
     assert result.label == "negative"

@@ -9,7 +9,7 @@ from crm_backend.services.escalation import escalation_reason, priority_for, sig
 T = -0.6
 
 
-def parse(text="hi", intent="greet", sentiment=None):
+def parse(text="where is my order, it is late", intent="track_order", sentiment=None):
     data = {"text": text, "intent": {"name": intent, "confidence": 0.9}}
     if sentiment is not None:
         data["sentiment"] = sentiment
@@ -39,6 +39,18 @@ def parse(text="hi", intent="greet", sentiment=None):
         (parse("I'll take my business elsewhere", intent="complaint"), "HIGH", "churn_risk"),
         (parse("我要注销账户", intent="edit_account"), "high", "churn_risk"),
         (parse("where is my order", intent="track_order"), "high", None),
+        # a bare answer to the bot's question is not a complaint
+        (parse("no", "deny", {"label": "negative", "score": -0.7}), None, None),
+        (parse("不是", "deny", {"label": "negative", "score": -0.9}), None, None),
+        (parse("alice@example.com", "inform", {"label": "negative", "score": -0.7}), None, None),
+        (
+            parse("no, this is the worst service I have ever had", "deny",
+                  {"label": "negative", "score": -0.7}),
+            None,
+            "negative_sentiment",
+        ),  # fmt: skip
+        (parse("terrible", "track_order", {"label": "negative", "score": -0.7}), None,
+         "negative_sentiment"),  # fmt: skip
     ],
 )
 def test_escalation_reason(data, band, expected):
