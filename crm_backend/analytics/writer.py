@@ -26,6 +26,7 @@ from typing import Callable, Dict, Iterable, Mapping, Optional
 from crm_backend.analytics.summary import summarize
 from crm_backend.analytics.tracker_events import TrackerEvents
 from crm_backend.services.conversation_analytics import WRITTEN, record_conversation
+from crm_backend.services.conversation_search import index_messages
 from crm_backend.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ class AnalyticsWriter:
                 results[sender] = BEHIND
                 continue
             result = record_conversation(self.uow_factory(), summary)
+            # the messages' text, for the console's conversation search
+            self.status.add("messages_indexed", index_messages(self.uow_factory(), sender, events))
             self.status.add(f"conversations_{result.status}")
             results[sender] = result.status
         return results

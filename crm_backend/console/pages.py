@@ -7,6 +7,7 @@ text is only ever put into the page by that script with ``textContent``.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Dict, List, Optional
 from urllib.parse import urlsplit
 
@@ -24,16 +25,19 @@ from crm_backend.console.deps import (
     page_staff,
     require_role,
 )
-from crm_backend.console.panels import describe, optional_service
-from crm_backend.console.rasa_api import RasaUnavailable
-from crm_backend.console.transcript import transcript
+from crm_backend.console.panels import (
+    UNAVAILABLE,
+    describe,
+    optional_service,
+    recommendation_rows,
+)
 from crm_backend.errors import CRMError, NotFound, ValidationError
 from crm_backend.services import conversation_search, staff_auth, tickets
 from crm_backend.services.staff_auth import StaffView
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/console", dependencies=[Depends(check_csrf)], include_in_schema=False)
 CONVERSATION_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
-TEXT_SEARCH_CONVERSATIONS = 100
 
 
 def templates(request: Request) -> Jinja2Templates:
@@ -118,20 +122,37 @@ async def queue_page(request: Request, staff: StaffView = Depends(page_staff)) -
     return render(request, "queue.html", page="queue")
 
 
+async def _none() -> None:
+    return None
+
+
 async def _customer_panel(request: Request, customer_id: Optional[int]) -> Dict[str, Any]:
     if customer_id is None:
         return {"state": "unknown", "sections": []}
     service = optional_service("customer360", "customer_360")
     if service is None:
         return {"state": "unavailable", "sections": [], "customer_id": customer_id}
-    try:
-        view = await ops.run(ops.context(request), lambda uow: service(uow, customer_id))
-    except HTTPException as error:
-        return {"state": "error", "message": error.detail, "sections": []}
+    ctx = ops.context(request)
+    recommend = optional_service("customer360", "customer_recommendations")
+    # in parallel: the recommender (never raising) must not slow the 360 down
+    both = await asyncio.gather(
+        ops.run(ctx, lambda uow: service(uow, customer_id)),
+        ops.run(ctx, lambda uow: recommend(uow, customer_id)) if recommend else _none(),
+        return_exceptions=True,
+    )
+    view, recommended = both
+    if isinstance(view, HTTPException):
+        return {"state": "error", "message": view.detail, "sections": []}
+    if isinstance(view, BaseException):
+        raise view
+    if isinstance(recommended, BaseException):
+        logger.error("customer 360: recommendations failed", exc_info=recommended)
+        recommended = UNAVAILABLE
     return {
         "state": "ok",
         "customer_id": customer_id,
-        "sections": describe(view),
+        "sections": describe(view, skip=("recommendations",)),
+        "recommendations": recommendation_rows(recommended),
         "can_cancel": optional_service("order_changes", "cancel_order") is not None,
         "can_offer": optional_service("retention", "make_offer") is not None,
     }
@@ -160,61 +181,47 @@ async def conversation_page(
     )
 
 
-async def _text_matches(request: Request, text: str) -> List[Dict[str, Any]]:
-    """Conversations whose messages contain ``text`` (the newest the CRM knows of)."""
-    ctx = ops.context(request)
-    ids = await ops.run(
-        ctx,
-        lambda uow: conversation_search.recent_conversation_ids(
-            uow, limit=TEXT_SEARCH_CONVERSATIONS
-        ),
-    )
-    needle = text.casefold()
-    gate = asyncio.Semaphore(8)
-
-    async def check(conversation_id: str) -> Optional[Dict[str, Any]]:
-        async with gate:
-            try:
-                state = await ctx.rasa.tracker(conversation_id)
-            except RasaUnavailable:
-                return None
-        for item in transcript(state.get("events") or []):
-            if needle in item.text.casefold():
-                return {"conversation_id": conversation_id, "snippet": item.text[:160]}
-        return None
-
-    found = await asyncio.gather(*(check(i) for i in ids))
-    return [hit for hit in found if hit is not None]
-
-
 @router.get("/search", response_class=HTMLResponse)
 async def search_page(
     request: Request,
     q: str = Query("", max_length=500),
+    offset: int = Query(0, ge=0, le=conversation_search.MAX_OFFSET),
     staff: StaffView = Depends(page_staff),
 ) -> Response:
+    """Customer / order / conversation-id matches (first page only) and conversations
+    whose messages contain the words, paged with ``offset``."""
     hits: List[Any] = []
-    text_hits: List[Dict[str, Any]] = []
+    text_page: Optional[conversation_search.TextSearchPage] = None
     error = None
     if q.strip():
+        ctx = ops.context(request)
         try:
             query = conversation_search.clean_query(q)
-            hits = await ops.run(
-                ops.context(request),
-                lambda uow: conversation_search.search_conversations(uow, query),
+            if offset == 0:
+                hits = await ops.run(
+                    ctx, lambda uow: conversation_search.search_conversations(uow, query)
+                )
+            text_page = await ops.run(
+                ctx, lambda uow: conversation_search.search_text(uow, query, offset=offset)
             )
-            known = {h.conversation_id for h in hits}
-            text_hits = [
-                t for t in await _text_matches(request, query) if t["conversation_id"] not in known
-            ]
         except (ValidationError, NotFound) as problem:
             error = problem.message
         except HTTPException as problem:
             error = str(problem.detail)
         except CRMError as problem:
             error = problem.message
+    known = {h.conversation_id for h in hits}
+    text_hits = [t for t in (text_page.hits if text_page else ()) if t.conversation_id not in known]
     return render(
-        request, "search.html", page="search", q=q, hits=hits, text_hits=text_hits, error=error
+        request,
+        "search.html",
+        page="search",
+        q=q,
+        hits=hits,
+        text_hits=text_hits,
+        offset=offset,
+        next_offset=text_page.next_offset if text_page else None,
+        error=error,
     )
 
 

@@ -108,10 +108,11 @@ def _section(title: str, record: Mapping[str, Any]) -> Section:
     return section
 
 
-def describe(view: Any, title: str = "Overview") -> List[Section]:
+def describe(view: Any, title: str = "Overview", skip: Sequence[str] = ()) -> List[Section]:
     """Sections for a dataclass / mapping view, in its field order: nested records and
-    lists of records get their own section; top-level scalars go into ``title``."""
-    record = _record(view) or {"value": view}
+    lists of records get their own section; top-level scalars go into ``title``. Fields
+    named in ``skip`` are left out (the page lays them out itself)."""
+    record = {k: v for k, v in (_record(view) or {"value": view}).items() if k not in skip}
     summary = Section(title)
     sections: List[Section] = []
     for key, value in record.items():
@@ -140,3 +141,29 @@ def optional_service(module: str, name: str) -> Optional[Callable[..., Any]]:
         return None
     found = getattr(loaded, name, None)
     return found if callable(found) else None
+
+
+UNAVAILABLE = {"products": (), "personalised": False, "available": False}
+
+
+def recommendation_rows(panel: Any) -> Optional[Dict[str, Any]]:
+    """Recommended products (a ``RecommendationsPanel`` or a mapping like it) as plain
+    strings for the page; None when there is nothing to show a section for."""
+    record = _record(panel)
+    if record is None:
+        return None
+    products = [
+        {
+            "sku": str(p.sku),
+            "name": str(p.name),
+            "name_zh": str(p.name_zh) if p.name_zh and p.name_zh != p.name else "",
+            "price": f"£{fmt(p.price)}",
+            "why": str(p.why),
+        }
+        for p in list(record.get("products") or ())[:MAX_ROWS]
+    ]
+    return {
+        "products": products,
+        "personalised": bool(record.get("personalised")),
+        "available": bool(record.get("available", True)),
+    }

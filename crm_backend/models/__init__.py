@@ -4,6 +4,7 @@ from crm_backend.models.base import Base, metadata, utcnow
 from crm_backend.models.catalogue import Product
 from crm_backend.models.compliance import AuditLog, DataRequest
 from crm_backend.models.conversation import Interaction
+from crm_backend.models.conversation_message import ConversationMessage
 from crm_backend.models.customer import Address, Customer
 from crm_backend.models.enums import (
     DataRequestKind,
@@ -35,6 +36,7 @@ __all__ = [
     "Address",
     "AuditLog",
     "Base",
+    "ConversationMessage",
     "Customer",
     "CustomerScore",
     "DataRequest",

@@ -1,15 +1,25 @@
 """Finding past conversations for the console: by customer name, e-mail, phone, order
-number or conversation id. (Searching the message text needs the transcripts, which live
-in Rasa's tracker store; the console does that part over Rasa's API.)"""
+number or conversation id (:func:`search_conversations`), and by the words of the chat
+itself (:func:`search_text`, paged, over every stored conversation).
+
+Transcripts live in Rasa's tracker store (possibly another database); the analytics writer
+copies each conversation's messages into ``conversation_messages`` with
+:func:`index_messages` as it records the conversation, and :func:`search_text` matches
+their case-folded text with ``LIKE`` in the CRM database.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Dict, List, Optional
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from sqlalchemy.exc import IntegrityError
 
 from crm_backend.errors import ValidationError
-from crm_backend.models import Customer
+from crm_backend.models import ConversationMessage, Customer
+from crm_backend.repositories.conversation_messages import ConversationMessageRepository
 from crm_backend.services.identifiers import (
     is_valid_email,
     is_valid_order_number,
@@ -21,8 +31,15 @@ from crm_backend.services.identifiers import (
 )
 from crm_backend.unit_of_work import UnitOfWork
 
+logger = logging.getLogger(__name__)
+
 MAX_QUERY = 200
 MAX_HITS = 50
+TEXT_PAGE = 20
+MAX_TEXT_PAGE = 50
+MAX_OFFSET = 10_000
+MAX_MESSAGE = 4000
+SNIPPET = 160
 
 
 @dataclass(frozen=True)
@@ -121,14 +138,124 @@ def search_conversations(uow: UnitOfWork, query: object) -> List[ConversationHit
     return results
 
 
-def recent_conversation_ids(uow: UnitOfWork, *, limit: int = 100) -> List[str]:
-    """Conversations the CRM knows of (handoffs and recorded chats), newest first."""
+@dataclass(frozen=True)
+class TextHit:
+    conversation_id: str
+    snippet: str  # around the newest matching message's match
+    sender: str  # user | bot | agent
+    sent_at: datetime
+    started_at: Optional[datetime]  # None: not recorded by analytics
+    customer_name: Optional[str]
+
+
+@dataclass(frozen=True)
+class TextSearchPage:
+    hits: Tuple[TextHit, ...]
+    offset: int
+    next_offset: Optional[int]  # None: this is the last page
+
+
+def _message(seq: int, event: Mapping[str, Any]) -> Optional[Tuple[int, str, str, datetime]]:
+    kind = event.get("event")
+    text = event.get("text")
+    if kind not in ("user", "bot") or not isinstance(text, str) or not text.strip():
+        return None
+    sender = "user"
+    if kind == "bot":
+        metadata = event.get("metadata")
+        agent = metadata.get("agent_name") if isinstance(metadata, Mapping) else None
+        sender = "agent" if isinstance(agent, str) and agent else "bot"
+    stamp = event.get("timestamp")
+    seconds = float(stamp) if isinstance(stamp, (int, float)) and stamp > 0 else 0.0
+    return seq, sender, text[:MAX_MESSAGE], datetime.fromtimestamp(seconds, timezone.utc)
+
+
+def index_messages(
+    uow: UnitOfWork, conversation_id: str, events: Sequence[Mapping[str, Any]]
+) -> int:
+    """Store the messages of a conversation's tracker events (all of them, in tracker
+    order) that are not stored yet; returns how many were added. Idempotent."""
+    if not conversation_id or len(conversation_id) > 128:
+        return 0
+    found = [
+        m
+        for seq, event in enumerate(events)
+        if isinstance(event, Mapping) and (m := _message(seq, event)) is not None
+    ]
+    for attempt in range(2):
+        with uow:
+            repo = ConversationMessageRepository(uow.session)
+            known = repo.last_seq(conversation_id)
+            rows = [
+                ConversationMessage(
+                    conversation_id=conversation_id,
+                    seq=seq,
+                    sender=sender,
+                    text=text,
+                    folded=text.casefold(),
+                    sent_at=sent_at,
+                )
+                for seq, sender, text, sent_at in found
+                if seq > known
+            ]
+            if not rows:
+                return 0
+            repo.add_all(rows)
+            try:
+                uow.commit()
+            except IntegrityError:  # another writer stored some of them first: retry
+                uow.rollback()
+                if attempt:
+                    logger.warning("search index: conversation %s kept changing", conversation_id)
+                    return 0
+                continue
+            return len(rows)
+    return 0  # pragma: no cover
+
+
+def _snippet(text: str, needle: str) -> str:
+    at = text.casefold().find(needle)
+    if at < 0 or len(text) <= SNIPPET:
+        return text[:SNIPPET]
+    start = max(0, min(at - SNIPPET // 3, len(text) - SNIPPET))
+    cut = text[start : start + SNIPPET]
+    return ("…" if start else "") + cut + ("…" if start + SNIPPET < len(text) else "")
+
+
+def search_text(
+    uow: UnitOfWork, query: object, *, offset: int = 0, limit: int = TEXT_PAGE
+) -> TextSearchPage:
+    """Conversations with a message containing ``query`` (case-insensitive), the most
+    recently matching first, ``limit`` per page from ``offset``.
+
+    Raises:
+        ValidationError: fewer than two characters, or a bad ``offset`` / ``limit``.
+    """
+    text = clean_query(query)
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError("Invalid page.", field="offset")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_TEXT_PAGE:
+        raise ValidationError("Invalid page size.", field="limit")
+    needle = text.casefold()
     with uow:
-        seen: List[str] = []
-        for t in uow.tickets.list_conversations(limit=limit):
-            if t.conversation_id and t.conversation_id not in seen:
-                seen.append(t.conversation_id)
-        for row in uow.interactions.list_recent(limit=limit):
-            if row.conversation_id not in seen:
-                seen.append(row.conversation_id)
-        return seen[:limit]
+        repo = ConversationMessageRepository(uow.session)
+        found = repo.matching_conversations(needle, limit=limit + 1, offset=offset)
+        page = found[:limit]
+        messages = {row.id: row for row in repo.by_ids([mid for _, mid in page])}
+        owners = repo.conversation_owners([cid for cid, _ in page])
+        hits = []
+        for conversation_id, message_id in page:
+            message = messages[message_id]
+            started, name = owners.get(conversation_id, (None, None))
+            hits.append(
+                TextHit(
+                    conversation_id=conversation_id,
+                    snippet=_snippet(str(message.text), needle),
+                    sender=str(message.sender),
+                    sent_at=message.sent_at,
+                    started_at=started,
+                    customer_name=name,
+                )
+            )
+    more = offset + limit if len(found) > limit else None
+    return TextSearchPage(tuple(hits), offset, more)

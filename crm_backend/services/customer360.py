@@ -4,6 +4,8 @@
   and phone, language, consents, addresses), the newest orders, tickets, past
   conversations, the sentiment trend, CLTV / segment / churn risk (``customer_scores``),
   retention offers and totals over the whole history.
+- :func:`customer_recommendations` -- the products the bot would recommend (best sellers
+  on a cold start); a recommender failure is logged and reported, never raised.
 - :func:`find_customers` -- search by name, e-mail, phone or order number.
 
 Read-only; a fixed handful of queries whatever the history size (lists are bounded and
@@ -12,6 +14,7 @@ totals are SQL aggregates), no lazy loading. Returns frozen views, never ORM row
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -22,6 +25,7 @@ from crm_backend.models import (
     OrderStatus,
 )
 from crm_backend.services import customer360_queries as q
+from crm_backend.services import recommendations as recommender
 from crm_backend.services.customer360_views import (
     AddressView,
     Customer360View,
@@ -29,6 +33,8 @@ from crm_backend.services.customer360_views import (
     OfferView,
     OrderSummary,
     ProfileView,
+    RecommendationsPanel,
+    RecommendedProduct,
     ScoreView,
     SentimentPoint,
     SentimentTrend,
@@ -48,16 +54,29 @@ __all__ = [
     "OfferView",
     "OrderSummary",
     "ProfileView",
+    "RecommendationsPanel",
+    "RecommendedProduct",
     "ScoreView",
     "SentimentPoint",
     "SentimentTrend",
     "TicketSummary",
     "Totals",
     "customer_360",
+    "customer_recommendations",
     "find_customers",
 ]
 
+logger = logging.getLogger(__name__)
+
 MAX_ORDERS = q.MAX_ORDERS
+MAX_RECOMMENDATIONS = 5
+WHY = {
+    "personal": "own history",  # the model, from what they bought
+    "bought_before": "bought before",
+    "popular": "popular",
+    "bought_together": "bought together",
+    "similar": "similar to their purchases",
+}
 SPEND_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 CENT = Decimal("0.01")
 TREND_DELTA = 0.15  # change in mean sentiment that counts as improving / worsening
@@ -157,8 +176,38 @@ def _totals(session: Any, params: Dict[str, int]) -> Tuple[Totals, Optional[floa
     return totals, None if sentiment is None else float(sentiment)
 
 
+def customer_recommendations(
+    uow: UnitOfWork, customer_id: int, n: int = MAX_RECOMMENDATIONS
+) -> RecommendationsPanel:
+    """What the bot would recommend to the customer (its recommender; best sellers on a
+    cold start or without a trained model), for the 360 panel. Never raises: a failing
+    recommender must not take the 360 down with it, so it is logged and reported as
+    unavailable; an unknown or inactive customer gets no recommendations."""
+    try:
+        found = recommender.recommend_for_customer(uow, customer_id, n)
+    except (NotFound, ValidationError):
+        return RecommendationsPanel((), False, True)
+    except Exception:  # noqa: BLE001 - any recommender failure degrades to "none"
+        logger.exception("customer 360: recommendations failed for customer %s", customer_id)
+        return RecommendationsPanel((), False, False)
+    products = tuple(
+        RecommendedProduct(
+            sku=p.sku,
+            name=p.name_en,
+            name_zh=p.name_zh,
+            price=p.price,
+            category=p.category,
+            why=WHY.get(p.reason, p.reason.replace("_", " ")),
+        )
+        for p in found.products
+    )
+    return RecommendationsPanel(products, found.personalised, True)
+
+
 def customer_360(uow: UnitOfWork, customer_id: int) -> Customer360View:
-    """The 360 view of one customer (8 queries, whatever the history size).
+    """The 360 view of one customer (8 queries, whatever the history size), without
+    recommendations (``recommendations`` is None): callers that want them get them with
+    :func:`customer_recommendations`, in parallel, and ``dataclasses.replace`` them in.
 
     Raises:
         ValidationError: ``customer_id`` is not a positive integer.

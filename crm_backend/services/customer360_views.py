@@ -129,6 +129,23 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class RecommendedProduct:
+    sku: str
+    name: str
+    name_zh: Optional[str]
+    price: Decimal
+    category: str
+    why: str  # own history | bought before | popular | bought together | similar ...
+
+
+@dataclass(frozen=True)
+class RecommendationsPanel:
+    products: Tuple[RecommendedProduct, ...]
+    personalised: bool  # False: best sellers only (cold start or no trained model)
+    available: bool  # False: the recommender failed; the rest of the 360 is unaffected
+
+
+@dataclass(frozen=True)
 class Customer360View:
     profile: ProfileView
     orders: Tuple[OrderSummary, ...]  # newest first, at most MAX_ORDERS
@@ -138,3 +155,4 @@ class Customer360View:
     scores: Optional[ScoreView]  # None until scored
     offers: Tuple[OfferView, ...]  # newest first
     totals: Totals
+    recommendations: Optional[RecommendationsPanel] = None  # see customer_recommendations

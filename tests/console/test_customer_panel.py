@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from crm_backend.db import make_engine, make_session_factory
 from crm_backend.migrate import upgrade
 from crm_backend.seed import seed
+from crm_backend.services.conversation_search import index_messages
 from crm_backend.services.handoff import HandoffPolicy, parse_support_hours, request_handoff
 from crm_backend.settings import Settings
 from crm_backend.unit_of_work import SqlAlchemyUnitOfWork
@@ -74,3 +75,56 @@ def test_search_by_email_order_and_name(client: TestClient):
         page = client.get("/console/search", params={"q": query})
         assert page.status_code == 200 and "conv-alice" in page.text, query
     assert "Type at least two characters" in client.get("/console/search?q=x").text
+
+
+def test_panel_lists_recommended_products(client: TestClient):
+    sign_in(client, "agent", "agent123")
+    panel = client.get("/console/conversations/conv-alice").text.split(
+        'data-testid="customer-panel"'
+    )[1]
+    section = panel.split('data-testid="recommendations"')[1].split("</section>")[0]
+    items = re.findall(r'data-testid="recommendation" data-sku="([^"]+)"', section)
+    assert items, section
+    assert "£" in section and re.search(r'class="pill"[^>]*>[a-z ]+</span>', section)
+
+
+def test_a_failing_recommender_leaves_the_rest_of_the_360(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    from crm_backend.services import recommendations
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("recommender down")
+
+    monkeypatch.setattr(recommendations, "recommend_for_customer", broken)
+    sign_in(client, "agent", "agent123")
+    page = client.get("/console/conversations/conv-alice")
+    assert page.status_code == 200 and "A1003" in page.text
+    assert 'data-testid="no-recommendations"' in page.text
+    assert 'data-testid="recommendation"' not in page.text
+
+
+def test_text_search_finds_a_conversation_older_than_the_newest_hundred(
+    client: TestClient, seeded: str
+):
+    engine = make_engine(seeded)
+    make_uow = lambda: SqlAlchemyUnitOfWork(make_session_factory(engine))  # noqa: E731
+    try:
+        old = [{"event": "user", "text": "My <b>zebra-striped</b> mug", "timestamp": 1.0e9}]
+        index_messages(make_uow(), "conv-zebra", old)
+        for n in range(120):
+            chat = [{"event": "user", "text": f"parcel {n} late", "timestamp": 1.7e9 + n}]
+            index_messages(make_uow(), f"conv-parcel-{n}", chat)
+    finally:
+        engine.dispose()
+    sign_in(client, "agent", "agent123")
+    page = client.get("/console/search", params={"q": "ZEBRA-striped"})
+    assert page.status_code == 200 and "conv-zebra" in page.text
+    assert "&lt;b&gt;zebra-striped&lt;/b&gt;" in page.text and "<b>zebra" not in page.text
+    first = client.get("/console/search", params={"q": "parcel"}).text
+    assert first.count('data-testid="text-hit"') == 20 and "conv-parcel-119" in first
+    assert 'offset=20" data-testid="search-more"' in first
+    last = client.get("/console/search", params={"q": "parcel", "offset": 100}).text
+    assert last.count('data-testid="text-hit"') == 20 and '/conv-parcel-119"' not in last
+    assert '/conv-parcel-0"' in last and 'data-testid="search-more"' not in last
+    assert client.get("/console/search", params={"q": "parcel", "offset": -1}).status_code == 422
