@@ -1,4 +1,5 @@
-"""Admin area of the console: NLU inbox, retraining, model versions, analytics.
+"""Admin area of the console: NLU inbox, retraining, model versions, analytics, privacy
+requests (GDPR).
 
 :func:`install` adds the routers (``/console/admin/...`` pages, ``/console/api/admin/...``
 APIs) to the web app. Everything except the analytics dashboard needs the admin role.
@@ -19,7 +20,7 @@ CONSOLE_TEMPLATES = ADMIN_DIR.parent / "console" / "templates"
 
 def install(app: FastAPI) -> None:
     """Mount the admin pages on ``app`` (called once by the app factory)."""
-    from crm_backend.admin import analytics_routes, routes
+    from crm_backend.admin import analytics_routes, privacy_routes, routes
 
     folders = [str(ADMIN_DIR / "templates"), str(CONSOLE_TEMPLATES)]  # extends base.html
     app.state.admin_templates = Jinja2Templates(
@@ -27,6 +28,7 @@ def install(app: FastAPI) -> None:
     )
     app.include_router(routes.router)
     app.include_router(analytics_routes.router)
+    app.include_router(privacy_routes.router)
     app.mount(
         "/console/admin/static",
         StaticFiles(directory=str(ADMIN_DIR / "static")),

@@ -1,4 +1,5 @@
-"""Read-only access to Rasa's SQL tracker store (the ``events`` table Rasa 3.6 creates).
+"""Access to Rasa's SQL tracker store (the ``events`` table Rasa 3.6 creates): reads,
+plus deleting a customer's conversations on GDPR erasure (``delete_conversations``).
 
 Rasa's ``SQLTrackerStore`` appends one row per event (``id`` grows with insertion,
 ``data`` is the serialised event). The analytics writer reads whole conversations from
@@ -81,6 +82,22 @@ class TrackerEvents:
                 if isinstance(event, dict):
                     found[str(sender)].append(event)
         return found
+
+    def delete_conversations(self, sender_ids: Iterable[str]) -> int:
+        """Delete every event of these conversations (GDPR erasure); the number deleted.
+
+        Nothing to delete (or no ``events`` table yet) is not an error: 0.
+        """
+        wanted = sorted({str(sender) for sender in sender_ids})
+        if not wanted or not self.ready():
+            return 0
+        deleted = 0
+        with self.engine.begin() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                result = conn.execute(EVENTS.delete().where(EVENTS.c.sender_id.in_(chunk)))
+                deleted += int(result.rowcount or 0)
+        return deleted
 
     def dispose(self) -> None:
         self.engine.dispose()
