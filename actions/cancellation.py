@@ -27,6 +27,7 @@ from actions.order_flow import (
     slot_text,
     yes_or_no,
 )
+from actions.retention import make_retention_offer
 from crm_backend import errors
 from crm_backend.services import order_changes, policies
 from crm_backend.services.order_changes import CancellationQuote, CancellationResult
@@ -216,6 +217,10 @@ class ActionCancelOrder(Action):
             dispatcher.utter_message(response="utter_technical_problem")
         else:
             _utter_result(dispatcher, result, language)
+            if not result.already_cancelled:
+                # a verified high-risk customer gets a retention offer; silent otherwise
+                # (the yes/no to it: data/rules/retention.yml, see docs/retention.md)
+                return _reset() + await make_retention_offer(dispatcher, tracker, "cancel_order")
         return _reset()
 
 

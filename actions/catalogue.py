@@ -2,7 +2,8 @@
 
 ``product_search_form`` has one slot, the query: the ``product`` entity (category buttons
 send one) or the message itself when it names something searchable; otherwise the bot asks
-what the customer is looking for.
+what the customer is looking for. After the results: "customers also bought" for the top
+product (:func:`actions.recommendations.utter_also_like`, silent when it has nothing).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from actions.order_flow import (
     log_failure,
     slot_text,
 )
+from actions.recommendations import utter_also_like
 from crm_backend import errors
 from crm_backend.services.catalogue import (
     CATEGORY_NAMES,
@@ -157,4 +159,8 @@ class ActionProductSearch(Action):
                 query=shown,
                 results="\n".join(line(p) for p in sold_out),
             )
+        # "customers also bought ..." for the top product, without those listed above;
+        # silent when that leaves nothing
+        shown_skus = [p.sku for p in result.products]
+        await utter_also_like(dispatcher, tracker, shown_skus[0], exclude=shown_skus)
         return done

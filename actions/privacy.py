@@ -1,14 +1,13 @@
 """Newsletter subscription and account deletion for a verified customer.
 
 Deletion flow: ``delete_account_form`` verifies the customer, then asks
-``account_delete_confirm`` (``utter_ask_account_delete_confirm`` explains what deletion
-means); ``action_delete_account`` records the request. Extension point for a retention
-offer: add a required slot before ``account_delete_confirm`` in ``delete_account_form``
-(domain.yml) with its own ``action_ask_<slot>`` / ``validate_<slot>`` (a subclass of
-``ValidateDeleteAccountForm`` or a method added here). ``required_slots`` keeps the
-domain order and only drops the verification slots, so the offer is asked after
-verification and before the final confirmation; if the customer accepts it, the
-validator can set ``account_delete_confirm`` to ``"no"`` and the account is kept.
+``account_delete_confirm``: ``action_ask_account_delete_confirm`` first shows a retention
+offer (once, inline, only when :func:`actions.retention.make_retention_offer` makes one to
+this verified high-risk customer), then ``utter_ask_account_delete_confirm`` (what
+deletion means, yes/no buttons). With an offer on screen the confirmation is also the
+answer to it: "no, keep my account" accepts it, "yes, delete" declines it (recorded by
+:func:`actions.retention.answer_retention_offer`). ``action_delete_account`` then records
+the request, or says the account is kept. See docs/retention.md.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from actions.account_common import (
 from actions.crm import call_service
 from actions.formatting import format_date
 from actions.language import conversation_language
+from actions.retention import OFFER_SLOT, answer_retention_offer, make_retention_offer
 from actions.verification import VerifyingFormValidation
 from crm_backend import errors
 from crm_backend.services import account_deletion, newsletter
@@ -89,7 +89,7 @@ class ValidateDeleteAccountForm(VerifyingFormValidation):
     def name(self) -> Text:
         return "validate_delete_account_form"
 
-    def validate_account_delete_confirm(
+    async def validate_account_delete_confirm(
         self,
         slot_value: Any,
         dispatcher: CollectingDispatcher,
@@ -99,7 +99,29 @@ class ValidateDeleteAccountForm(VerifyingFormValidation):
         answer = yes_or_no(slot_value)
         if answer is None:
             dispatcher.utter_message(response="utter_account_yes_or_no")
-        return {"account_delete_confirm": answer}
+            return {"account_delete_confirm": None}
+        values: Dict[Text, Any] = {"account_delete_confirm": answer}
+        if tracker.get_slot(OFFER_SLOT):
+            # "no, keep my account" accepts the offer shown above; "yes, delete" declines it
+            events = await answer_retention_offer(dispatcher, tracker, accept=answer == "no")
+            values.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+        return values
+
+
+class ActionAskAccountDeleteConfirm(Action):
+    """The final question of the deletion, after the retention offer (if any, once)."""
+
+    def name(self) -> Text:
+        return "action_ask_account_delete_confirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        events: List[EventType] = []
+        if not tracker.get_slot(OFFER_SLOT):  # offer once, not on every re-ask
+            events = await make_retention_offer(dispatcher, tracker, "delete_account", inline=True)
+        dispatcher.utter_message(response="utter_ask_account_delete_confirm")
+        return events
 
 
 class ActionDeleteAccount(Action):

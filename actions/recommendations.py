@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Collection, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -129,21 +129,28 @@ class ActionRecommend(Action):
 
 
 async def utter_also_like(
-    dispatcher: CollectingDispatcher, tracker: Tracker, sku: str, n: int = ALSO_LIKE
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    sku: str,
+    n: int = ALSO_LIKE,
+    exclude: Collection[str] = (),
 ) -> bool:
-    """Show "you may also like" for product ``sku``; True if anything was shown.
+    """Show "you may also like" for product ``sku`` (without the products in ``exclude``,
+    e.g. those already on screen); True if anything was shown.
 
     Never raises: the suggestion is an extra, so failures are only logged.
     """
     language = conversation_language(tracker)
+    skip = {code.upper() for code in exclude}
+    wanted = min(n + len(skip), 20)
     try:
-        view = await call_service(lambda uow: frequently_bought_with(uow, sku, n))
+        view = await call_service(lambda uow: frequently_bought_with(uow, sku, wanted))
     except (errors.NotFound, errors.ValidationError):
         return False
     except Exception:  # noqa: BLE001 - an optional extra must not break the caller's flow
         logger.exception("'also like' failed in conversation %s", tracker.sender_id)
         return False
-    products = list(view.products)
+    products = [p for p in view.products if p.sku.upper() not in skip][:n]
     if not products:
         return False
     dispatcher.utter_message(

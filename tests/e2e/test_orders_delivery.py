@@ -83,7 +83,9 @@ def test_product_search_in_chinese_finds_a_candle(live_stack: LiveStack, sender:
     replies = live_stack.say(sender, "有没有蜡烛")
     answer = texts(replies)
     assert "蜡烛" in answer and MONEY.search(answer) and is_chinese(answer)
-    assert 1 <= len([b for b in buttons(replies) if b["payload"].startswith("/place_order")]) <= 5
+    # the results (up to 5 buttons), then "customers also bought" (tests/e2e/test_retention.py)
+    results = [b for b in buttons(replies[:1]) if b["payload"].startswith("/place_order")]
+    assert 1 <= len(results) <= 5
 
 
 def test_cancellation_fee_policy_in_english(live_stack: LiveStack, sender: str):
