@@ -1,7 +1,9 @@
 """Test conversations in tests/stories/ pass `rasa test` with no prediction errors.
 
-Runs Rasa's own story evaluation on the project model (trained by ``bot.train`` if its
-inputs changed), failing on any wrong intent, entity or action prediction.
+Runs Rasa's own end-to-end story evaluation (``--e2e``: the model's NLU predicts each
+message's intent and entities, then its policies the actions) on the project model
+(trained by ``bot.train`` if its inputs changed), failing on any wrong intent, entity or
+action prediction.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def test_test_stories_have_no_prediction_errors(tmp_path: Path):
             "--out",
             str(tmp_path / "results"),
             "--fail-on-prediction-errors",
+            "--e2e",  # the intents and entities are predicted by the NLU, not taken as given
         ],
         cwd=PROJECT_ROOT,
         capture_output=True,
