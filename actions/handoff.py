@@ -26,6 +26,7 @@ from crm_backend.services import escalation, handoff
 from crm_backend.settings import get_settings
 
 logger = logging.getLogger(__name__)
+COMPLAINT_FORM = "complaint_form"
 
 REASON_SLOT = "escalation_reason"
 OFFER_SLOT = "offer_human"
@@ -83,7 +84,10 @@ class ActionCheckEscalation(Action):
             return []
         message = tracker.latest_message or {}
         threshold = get_settings().handoff_sentiment_threshold
-        reason = escalation.escalation_reason(message, threshold=threshold)
+        answering = tracker.active_loop_name == COMPLAINT_FORM
+        reason = escalation.escalation_reason(
+            message, threshold=threshold, answering_complaint=answering
+        )
         if reason is None and escalation.signals_leaving(message):
             customer_id, identity = _customer_id(tracker), _identity(tracker)
             if customer_id or identity:
@@ -96,7 +100,9 @@ class ActionCheckEscalation(Action):
                 except Exception:  # noqa: BLE001 - a failed lookup must not break the turn
                     logger.exception("churn band lookup failed")
                     band = None
-                reason = escalation.escalation_reason(message, threshold=threshold, churn_band=band)
+                reason = escalation.escalation_reason(
+                    message, threshold=threshold, churn_band=band, answering_complaint=answering
+                )
         events: List[EventType] = []
         if reason != tracker.get_slot(REASON_SLOT):
             events.append(SlotSet(REASON_SLOT, reason))

@@ -96,14 +96,21 @@ def escalation_reason(
     *,
     threshold: float,
     churn_band: Optional[str] = None,
+    answering_complaint: bool = False,
 ) -> Optional[str]:
-    """Why this message should go to a human (one of :data:`REASONS`), or None."""
+    """Why this message should go to a human (one of :data:`REASONS`), or None.
+
+    ``answering_complaint``: the customer is describing the problem the complaint form
+    asked about; a negative description is expected there and is being taken down, so
+    only a *strongly* negative one hands over.
+    """
     sentiment = sentiment_of(parse_data)
     if sentiment is not None and not is_bare_answer(parse_data):
         label, score = sentiment
         if label == NEGATIVE and score <= threshold:
             return REASON_NEGATIVE_SENTIMENT
-        if label == NEGATIVE and intent_of(parse_data) == COMPLAINT_INTENT:
+        complaint = intent_of(parse_data) == COMPLAINT_INTENT
+        if label == NEGATIVE and complaint and not answering_complaint:
             return REASON_NEGATIVE_COMPLAINT
     band = churn_band.strip().lower() if isinstance(churn_band, str) else None
     if band in HIGH_CHURN_BANDS and signals_leaving(parse_data):

@@ -44,17 +44,33 @@ def parse(text="where is my order, it is late", intent="track_order", sentiment=
         (parse("不是", "deny", {"label": "negative", "score": -0.9}), None, None),
         (parse("alice@example.com", "inform", {"label": "negative", "score": -0.7}), None, None),
         (
-            parse("no, this is the worst service I have ever had", "deny",
-                  {"label": "negative", "score": -0.7}),
+            parse(
+                "no, this is the worst service I have ever had",
+                "deny",
+                {"label": "negative", "score": -0.7},
+            ),
             None,
             "negative_sentiment",
         ),  # fmt: skip
-        (parse("terrible", "track_order", {"label": "negative", "score": -0.7}), None,
-         "negative_sentiment"),  # fmt: skip
+        (
+            parse("terrible", "track_order", {"label": "negative", "score": -0.7}),
+            None,
+            "negative_sentiment",
+        ),  # fmt: skip
     ],
 )
 def test_escalation_reason(data, band, expected):
     assert escalation_reason(data, threshold=T, churn_band=band) == expected
+
+
+def test_describing_the_complaint_in_its_form_hands_over_only_if_strongly_negative():
+    factual = parse(
+        "the frame's glass is cracked", "complaint", {"label": "negative", "score": -0.3}
+    )
+    assert escalation_reason(factual, threshold=T) == "negative_complaint"
+    assert escalation_reason(factual, threshold=T, answering_complaint=True) is None
+    angry = parse("cracked AGAIN, useless shop", "complaint", {"label": "negative", "score": -0.9})
+    assert escalation_reason(angry, threshold=T, answering_complaint=True) == "negative_sentiment"
 
 
 def test_leaving_signals_in_both_languages():
