@@ -78,7 +78,8 @@ class ValidateCreateAccountForm(AccountFormValidation):
 
 
 class ActionCreateAccount(Action):
-    """Creates the account once the form is confirmed; the language is the conversation's."""
+    """Signs up once the form is confirmed; the language is the conversation's. The answer
+    is the same whether or not the address already has an account (its owner is e-mailed)."""
 
     def name(self) -> Text:
         return "action_create_account"
@@ -93,8 +94,8 @@ class ActionCreateAccount(Action):
         newsletter = tracker.get_slot("account_newsletter") == "yes"
         language = conversation_language(tracker)
         try:
-            view = await call_service(
-                lambda uow: accounts.create_account(
+            result = await call_service(
+                lambda uow: registration.sign_up(
                     uow,
                     name=name,
                     email=email,
@@ -103,8 +104,8 @@ class ActionCreateAccount(Action):
                     conversation_id=tracker.sender_id,
                 )
             )
-        except errors.Conflict:
-            dispatcher.utter_message(response="utter_account_already_exists", email=email)
+        except RateLimited:
+            dispatcher.utter_message(response="utter_account_too_many_requests")
             return reset_events()
         except errors.ValidationError as invalid:
             field = "name" if invalid.field == "name" else "email"
@@ -113,14 +114,15 @@ class ActionCreateAccount(Action):
         except Exception:  # noqa: BLE001
             technical_problem(dispatcher, tracker, "creating an account")
             return reset_events()
-        dispatcher.utter_message(response="utter_account_created", name=view.name, email=view.email)
+        dispatcher.utter_message(
+            response="utter_account_signup_emailed", name=result.name, email=result.email
+        )
         return reset_events()
 
 
 _DIAGNOSIS_RESPONSES = {
     registration.INVALID_EMAIL: "utter_account_registration_invalid_email",
-    registration.ALREADY_REGISTERED: "utter_account_registration_already_registered",
-    registration.TICKET_OPENED: "utter_account_registration_ticket",
+    registration.EMAILED: "utter_account_registration_emailed",
 }
 
 
@@ -144,7 +146,9 @@ class ValidateRegistrationForm(AccountFormValidation):
 
 
 class ActionRegistrationProblem(Action):
-    """Diagnoses a failed sign-up: malformed address, already registered, or a ticket."""
+    """Diagnoses a failed sign-up: a malformed address is explained; otherwise the next
+    steps are e-mailed to the address, with the same answer whether or not it has an
+    account (see :mod:`crm_backend.services.registration`)."""
 
     def name(self) -> Text:
         return "action_registration_problem"
@@ -156,19 +160,25 @@ class ActionRegistrationProblem(Action):
         if not email:
             return reset_events()
         description = tracker.get_slot("account_issue")
+        language = conversation_language(tracker)
         try:
             result = await call_service(
                 lambda uow: registration.diagnose_registration(
-                    uow, email, description=description, conversation_id=tracker.sender_id
+                    uow,
+                    email,
+                    description=description,
+                    conversation_id=tracker.sender_id,
+                    language=language,
                 )
             )
+        except RateLimited:
+            dispatcher.utter_message(response="utter_account_too_many_requests")
+            return reset_events()
         except Exception:  # noqa: BLE001
             technical_problem(dispatcher, tracker, "diagnosing a registration problem")
             return reset_events()
         dispatcher.utter_message(
-            response=_DIAGNOSIS_RESPONSES[result.outcome],
-            email=result.email or email,
-            reference=result.ticket_reference or "",
+            response=_DIAGNOSIS_RESPONSES[result.outcome], email=result.email or email
         )
         return reset_events()
 

@@ -1,7 +1,8 @@
 """Editing the verified customer's profile: name, phone, preferred language, e-mail.
 
 A new e-mail address must be confirmed with a code sent to it before it is saved
-(``account_new_email_code``, asked only for that field).
+(``account_new_email_code``, asked only for that field). The chat answers the same
+whether or not another account uses that address (its owner is e-mailed instead).
 """
 
 from __future__ import annotations
@@ -99,9 +100,6 @@ class ValidateEditAccountForm(VerifyingFormValidation):
                     uow, customer_id, email, language=language, conversation_id=tracker.sender_id
                 )
             )
-        except errors.Conflict:
-            dispatcher.utter_message(response="utter_account_email_taken")
-            return {"account_new_value": None}
         except errors.ValidationError:
             dispatcher.utter_message(response="utter_account_email_same")
             return {"account_new_value": None}

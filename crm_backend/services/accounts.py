@@ -92,6 +92,82 @@ def active_customer(uow: UnitOfWork, customer_id: int, *, for_update: bool = Fal
     return customer
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """Validated sign-up details (see :func:`clean_new_account`)."""
+
+    name: str
+    email: str
+    phone: Optional[str]
+    language: Language
+
+
+def clean_new_account(
+    name: object, email: object, phone: object = None, language: object = "en"
+) -> NewAccount:
+    """Validate and normalise sign-up details.
+
+    Raises:
+        ValidationError: bad name / e-mail / phone / language (``field`` says which).
+    """
+    return NewAccount(
+        name=clean_name(name),
+        email=normalise_email(email),
+        phone=clean_phone(phone) if phone not in (None, "") else None,
+        language=clean_language(language),
+    )
+
+
+def stage_account(
+    uow: UnitOfWork,
+    new: NewAccount,
+    *,
+    newsletter: bool = False,
+    marketing_consent: bool = False,
+    conversation_id: Optional[str] = None,
+    now: datetime,
+) -> Customer:
+    """Add the customer with its consent record and welcome e-mail, inside an entered unit
+    of work (flushed, not committed). The caller checks the address is free first;
+    ``IntegrityError`` means a concurrent sign-up took it."""
+    customer = Customer(
+        name=new.name,
+        email=new.email,
+        phone=new.phone,
+        preferred_language=new.language,
+        newsletter=bool(newsletter),
+        marketing_consent=bool(marketing_consent),
+        created_at=now,
+    )
+    uow.customers.add(customer)
+    uow.flush()
+    consent = {"newsletter": bool(newsletter), "marketing": bool(marketing_consent)}
+    throttle.record(
+        uow,
+        action="customer.created",
+        entity="customer",
+        entity_id=str(customer.id),
+        details={
+            "source": "chat",
+            "conversation_id": conversation_id,
+            "consent": consent,
+            "consent_at": now.isoformat(),
+        },
+        now=now,
+    )
+    lang_code = email_language(new.language)
+    queue_email(
+        uow,
+        to=new.email,
+        template="welcome",
+        language=lang_code,
+        name=new.name,
+        email=new.email,
+        newsletter_line=NEWSLETTER_LINE[lang_code] if newsletter else "",
+    )
+    return customer
+
+
 def create_account(
     uow: UnitOfWork,
     *,
@@ -106,56 +182,30 @@ def create_account(
 ) -> AccountView:
     """Register a customer and queue a welcome e-mail.
 
+    Not for the chat: its ``Conflict`` tells whether an address is registered. The chat
+    signs up with :func:`crm_backend.services.registration.sign_up`, which answers the
+    same either way.
+
     Raises:
         ValidationError: bad name / e-mail / phone / language (``field`` says which).
         Conflict: the e-mail address is already registered (any letter case).
     """
     now = now or utcnow()
-    clean = clean_name(name)
-    address = normalise_email(email)
-    number = clean_phone(phone) if phone not in (None, "") else None
-    lang = clean_language(language)
+    new = clean_new_account(name, email, phone, language)
     with uow:
-        if uow.customers.get_by_email(address) is not None:
+        if uow.customers.get_by_email(new.email) is not None:
             raise Conflict("An account with this e-mail address already exists.")
-        customer = Customer(
-            name=clean,
-            email=address,
-            phone=number,
-            preferred_language=lang,
-            newsletter=bool(newsletter),
-            marketing_consent=bool(marketing_consent),
-            created_at=now,
-        )
-        uow.customers.add(customer)
         try:
-            uow.flush()
+            customer = stage_account(
+                uow,
+                new,
+                newsletter=newsletter,
+                marketing_consent=marketing_consent,
+                conversation_id=conversation_id,
+                now=now,
+            )
         except IntegrityError as exc:  # a concurrent sign-up with the same address
             raise Conflict("An account with this e-mail address already exists.") from exc
-        consent = {"newsletter": bool(newsletter), "marketing": bool(marketing_consent)}
-        throttle.record(
-            uow,
-            action="customer.created",
-            entity="customer",
-            entity_id=str(customer.id),
-            details={
-                "source": "chat",
-                "conversation_id": conversation_id,
-                "consent": consent,
-                "consent_at": now.isoformat(),
-            },
-            now=now,
-        )
-        lang_code = email_language(lang)
-        queue_email(
-            uow,
-            to=address,
-            template="welcome",
-            language=lang_code,
-            name=clean,
-            email=address,
-            newsletter_line=NEWSLETTER_LINE[lang_code] if newsletter else "",
-        )
         view = to_view(customer)
         uow.commit()
     return view

@@ -33,28 +33,38 @@ def request_email_change(
 ) -> verification.Challenge:
     """Send a code to ``new_email`` to confirm it as the account's new address.
 
+    If another account already uses the address, its owner is told by e-mail instead and
+    no code can match; the result is the same, so the chat cannot probe for accounts.
+
     Raises:
         ValidationError: malformed address, or the account already has it.
-        Conflict: another account uses the address.
         NotFound: no active account with this id.
-        RateLimited: too many codes requested for that address.
+        RateLimited: too many codes requested for that address (taken or not).
     """
     address = normalise_email(new_email)
     with uow:
         customer = active_customer(uow, customer_id)
         if customer.email == address:
             raise ValidationError("That is already your e-mail address.", field="email")
-        if uow.customers.get_by_email(address) is not None:
-            raise Conflict(_TAKEN)
+        holder = uow.customers.get_by_email(address)
         challenge = verification.issue_challenge(
             uow,
             purpose=verification.EMAIL_CHANGE,
             email=address,
-            customer=customer,
+            customer=customer if holder is None else None,
             language=language or customer.preferred_language,
             conversation_id=conversation_id,
             now=now,
         )
+        if holder is not None:
+            queue_email(
+                uow,
+                to=address,
+                template="email_change_taken",
+                language=language or holder.preferred_language,
+                name=holder.name,
+                email=address,
+            )
         uow.commit()
     return challenge
 

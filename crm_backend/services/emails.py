@@ -84,6 +84,55 @@ TEMPLATES: Mapping[str, Mapping[str, Tuple[str, str]]] = {
             "请忽略本邮件，您的密码不会改变。",
         ),
     },
+    "account_exists": {
+        "en": (
+            "About signing up with {email}",
+            "Hello {name},\n\nwe were asked in our chat to sign up with {email}. This address "
+            "already belongs to your Gift Shop account, so no new account was created; that "
+            "is usually why signing up doesn't work.\n\nForgotten your password? Open this "
+            "link to choose a new one (valid for {minutes} minutes, once):\n\n{link}\n\n"
+            "If you didn't ask for this, ignore this e-mail: nothing has changed.",
+        ),
+        "zh": (
+            "关于使用 {email} 注册",
+            "{name}，您好：\n\n我们在聊天中收到了使用 {email} 注册的请求。该邮箱已经关联了"
+            "您的礼品店账户，因此没有创建新账户，这通常就是注册不成功的原因。\n\n忘记密码了？"
+            "请打开以下链接设置新密码（{minutes} 分钟内有效，仅可使用一次）：\n\n{link}\n\n"
+            "如果不是您本人操作，请忽略本邮件，您的账户不会有任何变化。",
+        ),
+    },
+    "registration_ticket": {
+        "en": (
+            "Your sign-up problem ({reference})",
+            "Hello,\n\nthanks for telling us that signing up with {email} didn't work. We've "
+            "passed it to our support team (reference {reference}); they'll look into it "
+            "within one working day and reply to this address.\n\nIf you didn't ask for "
+            "this, ignore this e-mail.",
+        ),
+        "zh": (
+            "您的注册问题（{reference}）",
+            "您好：\n\n感谢您告诉我们使用 {email} 注册时遇到的问题。我们已将其转交给客服团队"
+            "（编号 {reference}），他们会在一个工作日内处理并回复到此邮箱。\n\n如果不是您"
+            "本人操作，请忽略本邮件。",
+        ),
+    },
+    "email_change_taken": {
+        "en": (
+            "A request to use {email} for another account",
+            "Hello {name},\n\nwe were asked in our chat to make {email} the e-mail address of "
+            "another Gift Shop account. This address already belongs to your account, so "
+            "nothing was changed: an address can only be used by one account.\n\nIf that was "
+            "you, keep using this account or choose a different address for the other one. "
+            "If it wasn't you, ignore this e-mail: your account stays as it is.",
+        ),
+        "zh": (
+            "有人请求将 {email} 用于另一个账户",
+            "{name}，您好：\n\n我们在聊天中收到请求，要将 {email} 设为另一个礼品店账户的邮箱。"
+            "该邮箱已关联您的账户，因此没有做任何更改：一个邮箱只能用于一个账户。\n\n如果是"
+            "您本人操作，请继续使用本账户，或为另一个账户换用其他邮箱。如果不是您本人操作，"
+            "请忽略本邮件，您的账户保持不变。",
+        ),
+    },
     "deletion_requested": {
         "en": (
             "We received your request to delete your account ({reference})",

@@ -14,7 +14,7 @@ from typing import Optional
 from urllib.parse import quote
 
 from crm_backend.errors import InvalidState, NotFound
-from crm_backend.models import utcnow
+from crm_backend.models import Customer, utcnow
 from crm_backend.services import signing, throttle
 from crm_backend.services.emails import queue_email
 from crm_backend.services.identifiers import normalise_email
@@ -22,6 +22,7 @@ from crm_backend.settings import get_settings
 from crm_backend.unit_of_work import UnitOfWork
 
 RESET_TTL = timedelta(hours=1)
+RESET_MINUTES = int(RESET_TTL.total_seconds() // 60)
 MAX_RESETS_PER_HOUR = 3
 RESET_PATH = "/account/reset-password"
 REQUESTED, ISSUED, USED = "password_reset.requested", "password_reset.issued", "password_reset.used"
@@ -64,25 +65,33 @@ def request_password_reset(
         )
         customer = uow.customers.get_by_email(address)
         if customer is not None and customer.is_active:
-            token = signing.new_token()
-            throttle.record(
-                uow,
-                action=ISSUED,
-                entity=TOKEN_ENTITY,
-                entity_id=signing.token_hash(token),
-                details={"customer_id": customer.id, "expires_at": (now + RESET_TTL).isoformat()},
-                now=now,
-            )
             queue_email(
                 uow,
                 to=address,
                 template="password_reset",
                 language=language or customer.preferred_language,
                 name=customer.name,
-                link=reset_link(token, base_url),
-                minutes=int(RESET_TTL.total_seconds() // 60),
+                link=issue_reset_link(uow, customer, base_url=base_url, now=now),
+                minutes=RESET_MINUTES,
             )
         uow.commit()
+
+
+def issue_reset_link(
+    uow: UnitOfWork, customer: Customer, *, base_url: Optional[str] = None, now: datetime
+) -> str:
+    """Stage a new single-use reset token for ``customer`` (in an entered unit of work)
+    and return its link, for an e-mail to the customer's own address only."""
+    token = signing.new_token()
+    throttle.record(
+        uow,
+        action=ISSUED,
+        entity=TOKEN_ENTITY,
+        entity_id=signing.token_hash(token),
+        details={"customer_id": customer.id, "expires_at": (now + RESET_TTL).isoformat()},
+        now=now,
+    )
+    return reset_link(token, base_url)
 
 
 def redeem_reset_token(uow: UnitOfWork, token: str, *, now: Optional[datetime] = None) -> int:

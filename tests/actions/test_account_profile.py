@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -126,12 +127,28 @@ def test_change_email_needs_the_code_sent_to_the_new_address(crm_url):
 
 
 @pytest.mark.usefixtures("use_crm")
-def test_email_change_to_a_taken_or_same_address(crm_url):
+def test_email_change_to_a_taken_address_answers_as_for_a_free_one(crm_url):
     customer_id, email = new_customer(crm_url)
+    _, taken = new_customer(crm_url)
+    free = unique_email("free")
     slots = verified(customer_id, account_field="email")
-    assert validate(EDIT, "account_new_value", "alice@example.com", slots)[1] == [
-        "utter_account_email_taken"
+    to_taken, said_taken, messages_taken = validate(EDIT, "account_new_value", taken, slots)
+    to_free, said_free, messages_free = validate(EDIT, "account_new_value", free, slots)
+    assert said_taken == said_free == ["utter_account_email_code_sent"]
+    assert [{**m, "account_new_value": "<e>"} for m in messages_taken] == [
+        {**m, "account_new_value": "<e>"} for m in messages_free
     ]
+    assert set(to_taken) == set(to_free) and to_taken["account_new_value"] == taken
+    # the owner of the taken address is told instead of getting a code
+    notice = last_email(crm_url, taken, "email_change_taken")
+    assert not re.search(r"\b\d{6}\b", notice.body)
+    code_of(last_email(crm_url, free, "email_change_code"))
+    slots.update(to_taken)
+    assert validate(EDIT, "account_new_email_code", "123456", slots)[1] == [
+        "utter_account_code_wrong"
+    ]
+    with uow(crm_url) as unit:
+        assert unit.customers.get(customer_id).email == email
     assert validate(EDIT, "account_new_value", email, slots)[1] == ["utter_account_email_same"]
 
 

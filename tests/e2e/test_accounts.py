@@ -69,7 +69,7 @@ def test_sign_up_in_chinese(live_stack: LiveStack, sender: str):
     summary = texts(live_stack.say(sender, "/affirm"))
     assert "陈静" in summary and email in summary
     done = texts(live_stack.say(sender, "/affirm"))
-    assert "欢迎" in done and email in done
+    assert "陈静" in done and email in done and "接下来的步骤" in done
     created = customer(live_stack, email)
     assert created is not None and str(created.preferred_language) == "zh" and created.newsletter
     [welcome] = outbox(live_stack, email, "welcome")
@@ -91,6 +91,26 @@ def test_password_reset_in_english_never_shows_the_token(live_stack: LiveStack, 
         "alice@example.com", "<e>"
     )
     assert outbox(live_stack, "nobody.here@example.com", "password_reset") == []
+
+
+def test_registration_problem_reveals_nothing_about_the_address(live_stack: LiveStack, sender: str):
+    """Issue #9: the chat answers alike for a registered and an unknown address; only
+    the inboxes differ (a password-reset offer vs a support ticket's reference)."""
+    answers = {}
+    for email, conversation in (("wangfang@example.cn", sender), (None, uuid.uuid4().hex)):
+        email = email or f"nobody.{uuid.uuid4().hex[:8]}@example.cn"
+        asked = texts(live_stack.say(conversation, "registration not working"))
+        assert "e-mail" in asked
+        reply = texts(live_stack.say(conversation, email))
+        assert f"e-mailed {email} with the next steps" in reply, reply
+        answers[email] = reply.replace(email, "<e>")
+    registered, unknown = answers
+    assert answers[registered] == answers[unknown]
+    assert "already" not in answers[registered] and not re.search(r"T-\d{6}", answers[unknown])
+    assert outbox(live_stack, registered, "account_exists")
+    assert not outbox(live_stack, registered, "registration_ticket")
+    [mail] = outbox(live_stack, unknown, "registration_ticket")
+    assert re.search(r"T-\d{6}", mail.subject)
 
 
 def test_verify_and_unsubscribe_alice_from_the_newsletter(live_stack: LiveStack, sender: str):
