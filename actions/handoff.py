@@ -19,6 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.account_common import verified_customer
 from actions.crm import call_service
 from actions.language import conversation_language
 from crm_backend import errors
@@ -35,12 +36,8 @@ FALLBACK_INTENT = "nlu_fallback"
 
 
 def _customer_id(tracker: Tracker) -> Optional[int]:
-    value = tracker.get_slot("customer_id")
-    try:
-        number = int(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        return None
-    return number if number and number > 0 else None
+    """The customer verified in this conversation (never one merely named in it)."""
+    return verified_customer(tracker)
 
 
 def _identity(tracker: Tracker) -> Optional[str]:
@@ -89,8 +86,10 @@ class ActionCheckEscalation(Action):
             message, threshold=threshold, answering_complaint=answering
         )
         if reason is None and escalation.signals_leaving(message):
-            customer_id, identity = _customer_id(tracker), _identity(tracker)
-            if customer_id or identity:
+            # only a verified customer's churn band: an address typed into the chat must
+            # not reveal that it has an account, let alone its churn risk
+            customer_id, identity = _customer_id(tracker), None
+            if customer_id:
                 try:
                     band = await call_service(
                         lambda uow: handoff.churn_band_for(

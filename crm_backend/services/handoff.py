@@ -212,7 +212,12 @@ def request_handoff(
     summary: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> HandoffOutcome:
-    """Record the escalation and say whether (and when) an agent joins. See module doc."""
+    """Record the escalation and say whether (and when) an agent joins. See module doc.
+
+    ``customer_id``: the customer verified in the conversation; ``identity``: an e-mail or
+    phone the customer typed (unverified: it only links the ticket for the agent, who
+    checks it; nothing the chat says depends on it).
+    """
     conversation = (conversation_id or "").strip()[:128]
     if not conversation:
         raise ValidationError("A handoff needs a conversation id.", field="conversation_id")
@@ -262,7 +267,10 @@ def request_handoff(
         _touch_interaction(uow, conversation, customer, language)
         view = to_view(ticket)
         emailed = False
-        if unavailable is not None and customer is not None:
+        # the follow-up e-mail (and the chat saying so) only for a customer verified in the
+        # conversation: an address merely typed in must not reveal that it has an account
+        verified = customer is not None and customer_id is not None and customer.id == customer_id
+        if unavailable is not None and verified:
             emailed = _queue_follow_up(uow, customer, view.reference, language)
         uow.commit()
     return HandoffOutcome(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
@@ -73,11 +74,16 @@ def test_churn_risk_customer_leaving(use_crm):
         uow.flush()
         uow.scores.upsert(customer.id, churn_band="high")
         uow.commit()
+        risky = int(customer.id)
     leaving = user("please close my account", "delete_account")
+    verified = {"verified_customer_id": str(risky), "verified_until": time.time() + 600}
+    _, events = run(ActionCheckEscalation(), tracker(leaving, slots=verified))
+    assert slots(events) == {"escalation_reason": "churn_risk"}
+    # an address merely typed in reveals nothing (no account check, no churn risk)
     _, events = run(
         ActionCheckEscalation(), tracker(leaving, slots={"identity": "risky@example.com"})
     )
-    assert slots(events) == {"escalation_reason": "churn_risk"}
+    assert slots(events) == {}
     _, events = run(ActionCheckEscalation(), tracker(leaving, slots={"identity": "x@example.com"}))
     assert slots(events) == {}
 

@@ -123,7 +123,7 @@ def test_outside_hours_leaves_a_follow_up_ticket_and_email(uow_factory, alice):
         conversation_id="conv-3",
         reason="customer_request",
         policy=policy(hours=closed),
-        identity="alice@example.com",
+        customer_id=alice,
         language="zh",
         now=NOON,
     )
@@ -141,6 +141,19 @@ def test_outside_hours_leaves_a_follow_up_ticket_and_email(uow_factory, alice):
         now=NOON,
     )
     assert not anonymous.available and not anonymous.follow_up_email
+    # an address typed into the chat (unverified) links the ticket for the agent, but no
+    # e-mail goes out and the answer is the anonymous one: nothing tells it has an account
+    typed = request_handoff(
+        uow_factory(),
+        conversation_id="conv-5",
+        reason="customer_request",
+        policy=policy(hours=closed),
+        identity="alice@example.com",
+        now=NOON,
+    )
+    assert not typed.follow_up_email and typed.ticket.customer_id == alice
+    with uow_factory() as uow:
+        assert len(uow.session.execute(select(OutboxMessage)).scalars().all()) == 1
 
 
 def test_full_queue_is_busy(uow_factory):
