@@ -17,7 +17,7 @@ SECRET_KEY ?= $(shell mkdir -p var && ( [ -s var/secret_key ] || ( umask 077 && 
 export SECRET_KEY
 endif
 
-.PHONY: help run test test-slow bootstrap install db model lint typecheck system-deps clean
+.PHONY: help run test bootstrap install db model lint typecheck system-deps clean
 
 help:
 	@echo "make run   - install, migrate + seed the CRM, train if stale, start everything"
@@ -68,9 +68,6 @@ typecheck: install
 
 test: bootstrap system-deps lint typecheck
 	@$(VENV)/bin/pytest
-
-test-slow: bootstrap system-deps
-	@$(VENV)/bin/pytest -m slow
 
 clean:
 	rm -rf var models .pytest_cache .mypy_cache .ruff_cache

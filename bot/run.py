@@ -27,7 +27,6 @@ from typing import Dict, List, Optional
 
 from bot import topology
 from bot.endpoints import write_endpoints
-from bot.paths import model_path
 from bot.service import Service, healthy
 from crm_backend.settings import PROJECT_ROOT, Settings, get_settings
 
@@ -97,8 +96,9 @@ class Stack:
 
     def start(self, timeout: float = STARTUP_TIMEOUT) -> None:
         """Start every service and wait until all answer their health checks."""
-        if not model_path(self.settings).exists():
-            raise RuntimeError(f"No model at {model_path(self.settings)}; run `make model`.")
+        served = topology.served_model_path(self.settings)
+        if not served.exists():
+            raise RuntimeError(f"No model at {served}; run `make model`.")
         if topology.is_scale(self.settings):
             topology.prepare_scale(self.settings)
         self.build()
@@ -139,6 +139,7 @@ class Stack:
         if service.running():
             service.signal(signal.SIGTERM)
             service.wait(15.0)
+        topology.refresh_model(service, self.settings)  # Rasa: the promoted version
         service.launch(PROJECT_ROOT, self._environment(), self.settings.log_dir)
         self.wait_healthy([service], timeout)
 

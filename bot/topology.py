@@ -9,6 +9,10 @@ PostgreSQL tracker store and the Redis lock store, behind **one URL** served by 
 the web app; the analytics consumer fed by Rasa's Pika event broker (RabbitMQ).
 :func:`prepare_scale` creates the PostgreSQL databases if missing and migrates + seeds the
 CRM; :func:`nginx_config` renders the proxy's configuration into ``VAR_DIR/nginx/``.
+
+Every Rasa server loads :func:`served_model_path`: the version an admin promoted in the
+console (``MODEL_DIR/versions/LIVE``) if any, else the repo's model ``MODEL_DIR/shop.tar.gz``
+(so a restart, e.g. ``make run`` again or a replica restarted, serves what was promoted).
 """
 
 from __future__ import annotations
@@ -29,6 +33,20 @@ NGINX_MISSING = (
     "PROFILE=scale needs nginx (the reverse proxy in front of the Rasa replicas) and it is "
     "not installed: run `scripts/system-deps.sh --scale` as root (Debian package nginx)."
 )
+
+
+def served_model_path(settings: Settings) -> Path:
+    """The archive a Rasa server loads when it (re)starts."""
+    from crm_backend.admin.versions import promoted_archive
+
+    return promoted_archive(settings.model_dir) or model_path(settings)
+
+
+def refresh_model(service: Service, settings: Settings) -> None:
+    """Point a Rasa service's ``--model`` at :func:`served_model_path` (before a restart:
+    a version may have been promoted since the command was built)."""
+    if "--model" in service.command:
+        service.command[service.command.index("--model") + 1] = str(served_model_path(settings))
 
 
 def is_scale(settings: Settings) -> bool:
@@ -54,7 +72,7 @@ def rasa_service(
             "rasa",
             "run",
             "--model",
-            str(model_path(s)),
+            str(served_model_path(s)),
             "--endpoints",
             str(endpoints_file),
             "--credentials",

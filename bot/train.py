@@ -3,6 +3,11 @@
 ``python -m bot.train`` hashes config.yml, domain.yml, data/ and the custom NLU code; if
 the hash matches the one saved beside the current model it does nothing. Otherwise it
 runs ``rasa train`` with all of Rasa's output sent to ``var/log/train.log``.
+
+It always trains the repo's data into ``models/shop.tar.gz`` and never touches the versions
+of the console (``models/versions/``): once an admin promoted a version, Rasa keeps serving
+it (see ``bot.topology.served_model_path``) until an admin promotes or rolls back another;
+this command then says so rather than silently switching models.
 """
 
 from __future__ import annotations
@@ -148,13 +153,30 @@ def ensure_model(settings: Optional[Settings] = None, force: bool = False) -> bo
     return True
 
 
+def promoted_note(settings: Settings) -> Optional[str]:
+    """A note when Rasa serves a promoted version rather than ``shop.tar.gz``."""
+    from crm_backend.admin.versions import promoted_archive
+
+    promoted = promoted_archive(settings.model_dir)
+    if promoted is None:
+        return None
+    return (
+        f"Note: Rasa serves the version promoted in the console ({promoted.name[:-7]}), "
+        f"not {model_path(settings).name}; promote or roll back in /console/admin/models "
+        f"(or delete {promoted.parent / 'LIVE'} to serve {model_path(settings).name})."
+    )
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--force", action="store_true", help="train even if up to date")
     args = parser.parse_args(argv)
     settings = get_settings()
+    note = promoted_note(settings)
     if not args.force and not is_stale(settings):
         print(f"Model {model_path(settings)} is up to date.")
+        if note:
+            print(note)
         return 0
     print(f"Training the model (log: {settings.log_dir / 'train.log'}) ...", flush=True)
     started = time.monotonic()
@@ -164,6 +186,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(error, file=sys.stderr)
         return 1
     print(f"Trained {path} in {time.monotonic() - started:.0f} s.")
+    if note:
+        print(note)
     return 0
 
 

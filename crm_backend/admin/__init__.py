@@ -8,18 +8,22 @@ APIs) to the web app. Everything except the analytics dashboard needs the admin 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
-from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 ADMIN_DIR = Path(__file__).resolve().parent
 CONSOLE_TEMPLATES = ADMIN_DIR.parent / "console" / "templates"
 
 
-def install(app: FastAPI) -> None:
+def install(app: "FastAPI") -> None:
     """Mount the admin pages on ``app`` (called once by the app factory)."""
+    # imported here: ``bot.topology`` imports ``crm_backend.admin.versions`` without a web app
+    import jinja2
+    from fastapi.staticfiles import StaticFiles
+    from fastapi.templating import Jinja2Templates
+
     from crm_backend.admin import analytics_routes, privacy_routes, routes
 
     folders = [str(ADMIN_DIR / "templates"), str(CONSOLE_TEMPLATES)]  # extends base.html

@@ -1,5 +1,5 @@
 """Per-app state of the admin area, built on first use: the tracker source, the version
-registry, the job runner and the assistant's intents (from domain.yml)."""
+registry, the job runner and the assistant's intent / entity names (from domain.yml)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import yaml
 from fastapi import Request
 
 from crm_backend.admin.inbox import FALLBACK, InboxMessage, user_messages
+from crm_backend.admin.intents import DomainNames, domain_names
 from crm_backend.admin.jobs import RetrainJobs
 from crm_backend.admin.tracker_source import RasaTrackerStoreSource, TrackerSource
 from crm_backend.admin.versions import VersionRegistry
@@ -28,6 +29,7 @@ class AdminContext:
     jobs: RetrainJobs
     intents: Tuple[str, ...]
     root: Path  # training inputs (domain.yml, data/, tests/nlu/)
+    domain: DomainNames = DomainNames()
 
 
 def domain_intents(path: Any = PROJECT_ROOT / "domain.yml") -> Tuple[str, ...]:
@@ -74,6 +76,7 @@ def admin_context(request: Request) -> AdminContext:
                     ),
                     intents=domain_intents(root / "domain.yml"),
                     root=root,
+                    domain=domain_names(root),
                 )
                 state.admin = ctx
     return ctx

@@ -4,7 +4,8 @@ Each language gets ``data/nlu/<lang>/inbox.yml`` (training) and
 ``tests/nlu/inbox_test_<lang>.yml`` (held out for evaluation). Which side an annotation
 goes to depends only on its message key (SHA-256 bucket), so re-exporting never moves a
 message from the test set into training. Noise is not exported. Texts are already masked
-when stored; entity markup characters are neutralised so a message can't inject labels.
+when stored; the message's own entity markup characters are neutralised so it can't inject
+labels, and the admin's entity marks become ``[span](entity)`` (:mod:`.entities`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Sequence, Set, Tuple
+
+from crm_backend.admin.entities import EntityMark, markup
 
 LANGUAGES = ("en", "zh")
 TEST_PERCENT = 20
@@ -32,6 +35,7 @@ class LabelledText:
     language: str
     text: str
     intent: str
+    entities: Tuple[EntityMark, ...] = ()  # offsets into ``text``
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class ExportSummary:
     train: Dict[str, int]  # language -> examples written for training
     test: Dict[str, int]  # language -> examples held out
     files: Tuple[str, ...]
+    intents: Tuple[str, ...] = ()  # every intent written (training and test)
 
 
 def is_test(message_key: str, percent: int = TEST_PERCENT) -> bool:
@@ -49,14 +54,13 @@ def is_test(message_key: str, percent: int = TEST_PERCENT) -> bool:
 
 def clean_text(text: str) -> str:
     """One line, no Rasa entity markup (``[x](y)``, ``{...}``)."""
-    flat = " ".join(text.split())
-    return flat.translate(str.maketrans("[]{}", "()()"))
+    return markup(text)
 
 
 def _nlu_yaml(examples: Sequence[LabelledText]) -> str:
     by_intent: Dict[str, List[str]] = defaultdict(list)
     for example in examples:
-        text = clean_text(example.text)
+        text = markup(example.text, example.entities)
         if text and text not in by_intent[example.intent]:
             by_intent[example.intent].append(text)
     lines = [HEADER + 'version: "3.1"', "nlu:"]
@@ -90,6 +94,7 @@ def export(examples: Iterable[LabelledText], *, nlu_dir: Path, tests_dir: Path) 
     files: List[str] = []
     train_counts: Dict[str, int] = {}
     test_counts: Dict[str, int] = {}
+    intents: Set[str] = set()
     for language in LANGUAGES:
         mine = [e for e in train if e.language == language]
         held = [e for e in test if e.language == language]
@@ -102,6 +107,9 @@ def export(examples: Iterable[LabelledText], *, nlu_dir: Path, tests_dir: Path) 
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(_nlu_yaml(chosen), encoding="utf-8")
             files.append(str(path))
+            intents.update(e.intent for e in chosen)
         train_counts[language] = len(mine)
         test_counts[language] = len(held)
-    return ExportSummary(train=train_counts, test=test_counts, files=tuple(files))
+    return ExportSummary(
+        train=train_counts, test=test_counts, files=tuple(files), intents=tuple(sorted(intents))
+    )

@@ -173,7 +173,9 @@ class RetrainJobs:
         except (OSError, ValueError):
             data = {"id": job_id}
         data.update(values)
-        path.write_text(json.dumps(data))
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)  # a reader never sees a half-written status
 
     def latest(self) -> Optional[str]:
         if not self.dir.is_dir():

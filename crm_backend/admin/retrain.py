@@ -4,7 +4,10 @@ Started by :mod:`crm_backend.admin.jobs` as a subprocess (the web app stays resp
 Stages, reported in ``<versions>/jobs/<id>.status.json`` (the log goes to stdout):
 
 1. export the inbox annotations to the NLU data and the inbox test sets;
-2. ``rasa train`` into a scratch folder (Rasa's cache makes unchanged parts quick);
+2. ``rasa train`` into a scratch folder (Rasa's cache makes unchanged parts quick). Intents
+   created in the inbox are not in ``domain.yml``: the job trains with a domain *folder* in
+   its scratch folder, a copy of ``domain.yml`` plus a fragment listing them
+   (:func:`crm_backend.admin.intents.write_domain_fragment`); ``domain.yml`` is not edited;
 3. evaluate the new model and the live one on the same held-out test sets;
 4. register the version (archive + metadata). The live model is never touched: a failed
    job leaves nothing behind but its log and status.
@@ -29,6 +32,7 @@ from bot.paths import CODE_INPUTS, model_path
 from bot.train import training_fingerprint
 from crm_backend.admin import evaluate
 from crm_backend.admin.inbox import export_annotations
+from crm_backend.admin.intents import domain_names, new_intents, write_domain_fragment
 from crm_backend.admin.versions import ModelVersion, VersionRegistry, now_iso
 from crm_backend.db import make_engine, make_session_factory
 from crm_backend.settings import PROJECT_ROOT, Settings, get_settings
@@ -51,7 +55,11 @@ def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def train_command(out_dir: Path, version_id: str, root: Path, config: Path) -> List[str]:
+def train_command(
+    out_dir: Path, version_id: str, root: Path, config: Path, domain: Optional[Path] = None
+) -> List[str]:
+    """``rasa train`` of ``root``'s data; ``domain``: a file or folder (default
+    ``root/domain.yml``)."""
     return [
         sys.executable,
         "-m",
@@ -60,7 +68,7 @@ def train_command(out_dir: Path, version_id: str, root: Path, config: Path) -> L
         "--config",
         str(config),
         "--domain",
-        str(root / "domain.yml"),
+        str(domain or root / "domain.yml"),
         "--data",
         str(root / "data"),
         "--out",
@@ -70,10 +78,12 @@ def train_command(out_dir: Path, version_id: str, root: Path, config: Path) -> L
     ]
 
 
-def data_fingerprint(root: Path, config: Path) -> str:
+def data_fingerprint(root: Path, config: Path, domain: Optional[Path] = None) -> str:
     """SHA-256 over the training inputs (config, domain, data/) and our NLU components."""
     digest = hashlib.sha256(training_fingerprint(CODE_INPUTS).encode())
-    files = [config, root / "domain.yml", *sorted((root / "data").rglob("*.yml"))]
+    domain = domain or root / "domain.yml"
+    domain_files = sorted(domain.glob("*.yml")) if domain.is_dir() else [domain]
+    files = [config, *domain_files, *sorted((root / "data").rglob("*.yml"))]
     for path in files:
         digest.update(
             str(path.relative_to(root) if path.is_relative_to(root) else path.name).encode()
@@ -104,16 +114,23 @@ def run(
     finally:
         engine.dispose()
     say(f"Exported: training {summary.train}, held out {summary.test}")
-    fingerprint = data_fingerprint(root, config or root / "config.yml")
+    config = config or root / "config.yml"
+    created = new_intents(summary.intents, domain_names(root))
     previous = registry.live_id()
 
     write_status(status, stage="train", progress=15)
+    settings.model_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="retrain-", dir=str(settings.model_dir)))
     try:
+        domain = root / "domain.yml"
+        if created:
+            domain = write_domain_fragment(domain, created, scratch / "domain")
+            say(f"New intents from the inbox, added to the training domain: {created}")
+        fingerprint = data_fingerprint(root, config, domain)
         say("Training (rasa train) ...")
         env = {**os.environ, "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
         result = subprocess.run(
-            train_command(scratch, version_id, root, config or root / "config.yml"),
+            train_command(scratch, version_id, root, config, domain),
             cwd=PROJECT_ROOT,
             stdout=sys.stdout,
             stderr=subprocess.STDOUT,
@@ -146,6 +163,7 @@ def run(
                 fingerprint=fingerprint,
                 metrics=metrics,
                 previous=previous,
+                note=f"new intents: {', '.join(created)}" if created else "",
             )
         )
     finally:

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from crm_backend.admin import inbox, promotion
+from crm_backend.admin import inbox, intents, promotion
 from crm_backend.admin.context import AdminContext, admin_context, all_messages
 from crm_backend.admin.versions import ModelVersion
 from crm_backend.console.deps import check_csrf, csrf_token, require_role, uow_factory
@@ -50,7 +50,14 @@ def _day(value: Optional[str], field: str) -> Optional[date]:
 
 
 def message_json(message: inbox.InboxMessage) -> Dict[str, Any]:
-    return {**asdict(message), "day": message.day, "needs_review": message.needs_review}
+    return {
+        **asdict(message),
+        "entities": [
+            {**m.as_dict(), "text": message.text[m.start : m.end]} for m in message.entities
+        ],
+        "day": message.day,
+        "needs_review": message.needs_review,
+    }
 
 
 async def _messages(request: Request, ctx: AdminContext) -> List[inbox.InboxMessage]:
@@ -82,6 +89,8 @@ async def inbox_page(
         include_annotated=not pending,
     )
     messages = await _messages(request, ctx)
+    make = uow_factory(request)
+    created = await run_in_threadpool(lambda: inbox.created_intents(make(), ctx.intents))
     return render(
         request,
         "admin_inbox.html",
@@ -89,7 +98,9 @@ async def inbox_page(
         page="nlu",
         messages=inbox.select(messages, chosen),
         counts=inbox.counts(messages),
-        intents=ctx.intents,
+        intents=sorted({*ctx.intents, *created}),
+        created_intents=created,
+        entity_types=ctx.domain.entities,
         seen_intents=sorted({m.intent for m in messages if m.intent}),
         chosen={"intent": intent, "language": language, "from": day_from, "to": day_to},
         pending=pending,
@@ -113,11 +124,20 @@ async def inbox_api(
     }
 
 
+class EntityIn(BaseModel):
+    start: int = Field(..., ge=0, le=10_000)
+    end: int = Field(..., ge=0, le=10_000)
+    entity: str = Field(..., min_length=1, max_length=100)
+    text: Optional[str] = Field(None, max_length=2000)  # what the admin selected (a check)
+
+
 class AnnotationIn(BaseModel):
     conversation_id: str = Field(..., min_length=1, max_length=255)
     key: str = Field(..., min_length=1, max_length=64)
     status: str = Field(..., max_length=16)
     intent: Optional[str] = Field(None, max_length=100)
+    new_intent: bool = False  # create ``intent`` (validated) instead of picking one
+    entities: List[EntityIn] = Field(default_factory=list, max_items=50)
 
 
 @router.post("/api/admin/nlu/annotations")
@@ -141,6 +161,9 @@ async def annotate(
                 intent=body.intent,
                 known_intents=ctx.intents,
                 actor=actor(staff),
+                new_intent=body.new_intent,
+                entities=[(e.start, e.end, e.entity, e.text) for e in body.entities],
+                domain=ctx.domain,
             )
         )
     except CRMError as error:
@@ -153,7 +176,8 @@ async def export(request: Request, staff: StaffView = Depends(admin_api)) -> Dic
     ctx = admin_context(request)
     make = uow_factory(request)
     summary = await run_in_threadpool(lambda: inbox.export_annotations(make, ctx.root))
-    return {"train": summary.train, "test": summary.test}
+    new = intents.new_intents(summary.intents, ctx.domain)
+    return {"train": summary.train, "test": summary.test, "new_intents": new}
 
 
 def version_json(version: ModelVersion, live: Optional[str]) -> Dict[str, Any]:

@@ -1,9 +1,14 @@
 """Model versions: ``<model_dir>/versions/<id>.tar.gz`` plus ``<id>.json`` metadata.
 
 The metadata says who trained the version, when, from which data (the fingerprint of
-``bot.train``), its evaluation metrics and, once promoted, who promoted it. ``LIVE`` names
-the version the Rasa server(s) serve. The model the server started with (``shop.tar.gz``)
-is registered as version ``baseline`` the first time the registry is used.
+``bot.train``), its evaluation metrics and, once promoted, who promoted it. The repo's model
+(``shop.tar.gz``, trained by ``bot.train``) is registered as version ``baseline`` the first
+time the registry is used.
+
+``LIVE`` names the version an admin promoted (or rolled back to); only a promotion writes
+it (atomically, ``os.replace``). A Rasa server that starts or restarts loads that version
+(:func:`promoted_archive`, used by ``bot.topology``); without ``LIVE`` it loads
+``shop.tar.gz``, and the registry reports ``baseline`` as live.
 """
 
 from __future__ import annotations
@@ -43,6 +48,19 @@ def now_iso() -> str:
 
 def new_version_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(2)
+
+
+def promoted_archive(model_dir: Path) -> Optional[Path]:
+    """The archive of the promoted version (``<model_dir>/versions/LIVE``), if there is one
+    and it exists; ``None`` means "serve the repo's model"."""
+    try:
+        value = (model_dir / "versions" / "LIVE").read_text().strip()
+    except OSError:
+        return None
+    if not VERSION_ID_RE.match(value):
+        return None
+    archive = model_dir / "versions" / f"{value}.tar.gz"
+    return archive if archive.is_file() else None
 
 
 def check_id(version_id: str) -> str:
@@ -98,23 +116,25 @@ class VersionRegistry:
         return sorted(found, key=lambda v: (v.created_at, v.id), reverse=True)
 
     def live_id(self) -> Optional[str]:
+        """The promoted version, else ``baseline`` (the repo's model) when registered."""
         self.ensure_baseline()
         try:
             value = (self.root / "LIVE").read_text().strip()
         except OSError:
-            return None
+            return BASELINE if (self.root / f"{BASELINE}.json").exists() else None
         return value if VERSION_ID_RE.match(value) else None
 
     def set_live(self, version_id: str, actor: str) -> ModelVersion:
         version = replace(self.get(version_id), promoted_at=now_iso(), promoted_by=actor)
         self.save(version)
-        tmp = self.root / "LIVE.tmp"
+        tmp = self.root / f"LIVE.{os.getpid()}.tmp"
         tmp.write_text(version.id)
-        os.replace(tmp, self.root / "LIVE")
+        os.replace(tmp, self.root / "LIVE")  # a restarting Rasa reads the old or the new
         return version
 
     def ensure_baseline(self) -> None:
-        """Register the server's starting model as ``baseline`` (once)."""
+        """Register the repo's model as ``baseline`` (once; ``LIVE`` is not written: until
+        the first promotion a restarted server keeps loading ``shop.tar.gz``)."""
         if self.live_archive is None or not self.live_archive.exists():
             return
         if (self.root / f"{BASELINE}.json").exists():
@@ -129,5 +149,3 @@ class VersionRegistry:
                 note=f"the model the server started with ({self.live_archive.name})",
             )
         )
-        if not (self.root / "LIVE").exists():
-            (self.root / "LIVE").write_text(BASELINE)

@@ -27,6 +27,8 @@ class NluAnnotation(Base):
     confidence = sa.Column(sa.Float)
     status = sa.Column(sa.String(16), nullable=False)
     intent = sa.Column(sa.String(100))  # NULL for noise
+    # entity marks: JSON [{start, end, entity}], offsets into the masked text; NULL: none
+    entities = sa.Column(sa.Text)
     annotated_by = sa.Column(sa.String(100), nullable=False)
     created_at = sa.Column(
         UTCDateTime, nullable=False, default=utcnow, server_default=sa.func.current_timestamp()

@@ -4,6 +4,7 @@ external server); the CRM database is real."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
@@ -16,7 +17,7 @@ from crm_backend.admin.inbox import message_key
 from crm_backend.admin.versions import ModelVersion, VersionRegistry
 from crm_backend.db import make_engine
 from crm_backend.models import metadata
-from crm_backend.settings import Settings
+from crm_backend.settings import PROJECT_ROOT, Settings
 from crm_backend.web.app import create_app
 from tests.console.conftest import sign_in
 
@@ -56,6 +57,10 @@ def admin_client(console_db: str, tmp_path: Path) -> Iterator[TestClient]:
     )
     app = create_app(settings)
     app.state.admin_tracker_source = MemorySource()
+    root = tmp_path / "project"  # exports go here, never into the repository's data/
+    (root / "data").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "domain.yml", root / "domain.yml")
+    app.state.admin_data_root = root
     with TestClient(app) as client:
         client.follow_redirects = False
         yield client
@@ -128,6 +133,52 @@ def test_admin_annotates_a_masked_message(admin_client: TestClient):
     ]:
         refused = admin_client.post("/console/api/admin/nlu/annotations", json=bad, headers=headers)
         assert refused.status_code in (404, 422), (bad, refused.text)
+
+
+def test_admin_creates_an_intent_and_marks_entities(admin_client: TestClient):
+    headers = {"X-CSRF-Token": sign_in(admin_client, "admin", "admin123")}
+    page = admin_client.get("/console/admin/nlu")
+    assert 'data-action="mark"' in page.text and '<option value="order_number">' in page.text
+    item = admin_client.get("/console/api/admin/nlu/messages").json()["items"][0]
+    text = item["text"]  # masked: "my email is a****@example.com, where is A****"
+    order = text.index("A****")
+    mail = text.index("a****@")
+    body = {
+        "conversation_id": "conv-1",
+        "key": item["key"],
+        "status": "corrected",
+        "intent": "ask_parcel_photo",
+        "new_intent": True,
+        "entities": [
+            {"start": order, "end": order + 5, "entity": "order_number", "text": "A****"},
+            {"start": mail, "end": mail + 17, "entity": "email", "text": text[mail : mail + 17]},
+        ],
+    }
+    url = "/console/api/admin/nlu/annotations"
+    for bad in [
+        {**body, "new_intent": False},  # unknown intent, not ticked as new
+        {**body, "intent": "Ask Photo"},
+        {**body, "intent": "track_order"},  # exists already
+        {**body, "intent": "utter_photo"},
+        {**body, "entities": [{"start": 0, "end": 2, "entity": "<b>x</b>"}]},
+        {**body, "entities": [{"start": order + 1, "end": order + 3, "entity": "order_number"}]},
+        {**body, "entities": [{"start": 0, "end": 2, "entity": "email", "text": "zz"}]},
+    ]:
+        refused = admin_client.post(url, json=bad, headers=headers)
+        assert refused.status_code == 422, (bad, refused.text)
+    answer = admin_client.post(url, json=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    saved = answer.json()
+    assert saved["new_intent"] and saved["intent"] == "ask_parcel_photo"
+    marks = [(e["entity"], e["text"]) for e in saved["entities"]]
+    assert marks == [("email", "a****@example.com"), ("order_number", "A****")]
+    html = admin_client.get("/console/admin/nlu").text
+    assert '<option value="ask_parcel_photo">' in html  # offered to the next annotation
+    assert "order_number: A****" in html and "alice" not in html
+    listed = admin_client.get("/console/api/admin/nlu/messages").json()["items"][0]
+    assert [e["entity"] for e in listed["entities"]] == ["email", "order_number"]
+    exported = admin_client.post("/console/api/admin/nlu/export", headers=headers)
+    assert exported.status_code == 200 and exported.json()["new_intents"] == ["ask_parcel_photo"]
 
 
 def test_promotion_of_unknown_or_unreachable_versions_leaves_live_unchanged(

@@ -38,16 +38,64 @@
     });
   }
 
+  // Entity marks: offsets in code points (Python's str indices) of the message text.
+  function codePoints(text) { return Array.from(text).length; }
+
+  function marksOf(row) {
+    return Array.prototype.map.call(row.querySelectorAll(".entity-marks li"), function (item) {
+      return { start: +item.dataset.start, end: +item.dataset.end, entity: item.dataset.entity, text: item.dataset.text };
+    });
+  }
+
+  function showMark(list, mark) {
+    var item = document.createElement("li");
+    item.dataset.start = mark.start;
+    item.dataset.end = mark.end;
+    item.dataset.entity = mark.entity;
+    if (mark.text !== undefined) item.dataset.text = mark.text;
+    item.textContent = mark.entity + ": " + mark.text;
+    list.appendChild(item);
+  }
+
+  function mark(row) {
+    var box = row.querySelector(".msg-text");
+    var selection = window.getSelection();
+    if (!box || !selection || selection.rangeCount === 0 || selection.isCollapsed) {
+      toast("Select words of the message first.", true); return;
+    }
+    var range = selection.getRangeAt(0);
+    if (!box.contains(range.startContainer) || !box.contains(range.endContainer)) {
+      toast("Select words inside this message.", true); return;
+    }
+    var before = document.createRange();
+    before.selectNodeContents(box);
+    before.setEnd(range.startContainer, range.startOffset);
+    var prefix = before.toString();
+    var chosen = range.toString();
+    var start = codePoints(prefix);
+    var entity = row.querySelector('[data-field="entity-type"]').value;
+    showMark(row.querySelector(".entity-marks"), { start: start, end: start + codePoints(chosen), entity: entity, text: chosen });
+    selection.removeAllRanges();
+  }
+
   function annotate(row, status) {
     var payload = { conversation_id: row.dataset.conversation, key: row.dataset.key, status: status };
     if (status === "corrected") {
       var input = row.querySelector("input[list]");
       payload.intent = input ? input.value.trim() : "";
       if (!payload.intent) { toast("Type or pick the correct intent first.", true); return; }
+      var fresh = row.querySelector('[data-field="new-intent"]');
+      payload.new_intent = !!(fresh && fresh.checked);
     }
+    if (status !== "noise") payload.entities = marksOf(row);
     api("POST", "/console/api/admin/nlu/annotations", payload).then(function (view) {
       var cell = row.querySelector('[data-testid="annotation"]');
-      if (cell) cell.textContent = view.status + (view.intent ? ": " + view.intent : "");
+      if (cell) cell.textContent = view.status + (view.intent ? ": " + view.intent : "") + (view.new_intent ? " (new intent)" : "");
+      var list = row.querySelector(".entity-marks");
+      if (list) {
+        list.textContent = "";
+        (view.entities || []).forEach(function (saved) { showMark(list, saved); });
+      }
       toast("Saved.");
     }).catch(function (error) { toast(error.message, true); });
   }
@@ -89,9 +137,12 @@
     if (action === "confirm") annotate(row, "confirmed");
     else if (action === "correct") annotate(row, "corrected");
     else if (action === "noise") annotate(row, "noise");
+    else if (action === "mark") mark(row);
+    else if (action === "unmark") row.querySelector(".entity-marks").textContent = "";
     else if (action === "export") {
       api("POST", "/console/api/admin/nlu/export").then(function (data) {
-        toast("Exported: training " + JSON.stringify(data.train) + ", held out " + JSON.stringify(data.test));
+        var note = data.new_intents && data.new_intents.length ? "; new intents (not in domain.yml, retraining adds them): " + data.new_intents.join(", ") : "";
+        toast("Exported: training " + JSON.stringify(data.train) + ", held out " + JSON.stringify(data.test) + note);
       }).catch(function (error) { toast(error.message, true); });
     } else if (action === "train") {
       button.disabled = true;

@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from crm_backend.admin import inbox
+from crm_backend.admin.intents import DomainNames
 from crm_backend.errors import ValidationError
 
 INTENTS = ("track_order", "cancel_order", "greet")
@@ -81,7 +82,11 @@ def test_annotations_are_stored_audited_and_updated(uow_factory, tmp_path: Path)
         assert "A1002" not in rows[1].text
         audit = uow.audit.list_for_entity("nlu_annotation", str(view.id))
         assert [a.details["status"] for a in audit] == ["corrected", "noise"]
-        assert audit[1].details["before"] == {"status": "corrected", "intent": "greet"}
+        assert audit[1].details["before"] == {
+            "status": "corrected",
+            "intent": "greet",
+            "entities": None,
+        }
     shown = inbox.with_annotations(uow_factory(), [fallback, low])
     assert [m.status for m in shown] == ["noise", "confirmed"]
     summary = inbox.export_annotations(uow_factory, tmp_path)
@@ -109,6 +114,106 @@ def test_bad_annotations_are_refused(uow_factory, status, intent):
             status=status,
             intent=intent,
             known_intents=INTENTS,
+            actor="staff:ada",
+        )
+    with uow_factory() as uow:
+        assert uow.nlu.all() == []
+
+
+DOMAIN = DomainNames(intents=INTENTS, entities=("order_number", "email", "product"))
+
+
+def test_new_intents_and_entity_marks_are_stored_audited_and_exported(uow_factory, tmp_path: Path):
+    # "where is A1001? mail alice@example.com" -> masked; offsets are into the masked text
+    message = inbox.user_messages("c1", EVENTS)[0]
+    text = message.text
+    order = text.index("A****")
+    mail = text.index("a****@")
+    marks = [
+        (order, order + 5, "order_number", "A****"),
+        (mail, len(text), "email", text[mail:]),
+    ]
+    view = inbox.annotate(
+        uow_factory(),
+        message=message,
+        status="corrected",
+        intent="ask_parcel_photo",
+        new_intent=True,
+        entities=marks,
+        known_intents=INTENTS,
+        domain=DOMAIN,
+        actor="staff:ada",
+    )
+    assert view.new_intent and view.intent == "ask_parcel_photo"
+    assert [e["text"] for e in view.entities] == ["A****", text[mail:]]
+    assert inbox.created_intents(uow_factory(), INTENTS) == ["ask_parcel_photo"]
+    # once created, other messages may use it without ticking "new"
+    zh = inbox.user_messages("c1", EVENTS)[2]
+    again = inbox.annotate(
+        uow_factory(),
+        message=zh,
+        status="corrected",
+        intent="ask_parcel_photo",
+        known_intents=INTENTS,
+        domain=DOMAIN,
+        actor="staff:bob",
+    )
+    assert not again.new_intent
+    with uow_factory() as uow:
+        audit = uow.audit.list_for_entity("nlu_annotation", str(view.id))
+        assert audit[0].details["new_intent"] is True
+        assert audit[0].details["entities"][0] == {
+            "start": order,
+            "end": order + 5,
+            "entity": "order_number",
+        }
+        assert "alice" not in str(audit[0].details)
+    shown = inbox.with_annotations(uow_factory(), [message])[0]
+    assert [m.entity for m in shown.entities] == ["order_number", "email"]
+
+    summary = inbox.export_annotations(uow_factory, tmp_path)
+    assert summary.intents == ("ask_parcel_photo",)
+    written = "".join(Path(f).read_text() for f in summary.files)
+    assert "where is [A****](order_number)? mail [a****@example.com](email)" in written
+    assert "alice" not in written and "A1001" not in written
+    # noise drops the marks
+    inbox.annotate(
+        uow_factory(),
+        message=message,
+        status="noise",
+        intent=None,
+        entities=marks,
+        known_intents=INTENTS,
+        domain=DOMAIN,
+        actor="staff:ada",
+    )
+    with uow_factory() as uow:
+        assert uow.nlu.by_key(message.key).entities is None
+
+
+@pytest.mark.parametrize(
+    "intent,new,entities",
+    [
+        ("Bad Name", True, []),
+        ("greet", True, []),  # exists: not new
+        ("utter_hello", True, []),
+        ("ask_parcel_photo", False, []),  # unknown and not ticked as new
+        ("greet", False, [(0, 5, "city", None)]),  # not a domain entity
+        ("greet", False, [(10, 13, "order_number", None)]),  # cuts through "A****"
+    ],
+)
+def test_bad_new_intents_and_marks_are_refused(uow_factory, intent, new, entities):
+    message = inbox.user_messages("c1", EVENTS)[0]
+    with pytest.raises(ValidationError):
+        inbox.annotate(
+            uow_factory(),
+            message=message,
+            status="corrected",
+            intent=intent,
+            new_intent=new,
+            entities=entities,
+            known_intents=INTENTS,
+            domain=DOMAIN,
             actor="staff:ada",
         )
     with uow_factory() as uow:

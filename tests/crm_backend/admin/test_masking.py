@@ -21,3 +21,16 @@ def test_plain_text_is_unchanged_and_huge_text_is_clipped():
     assert mask_personal_data("where is my parcel?") == "where is my parcel?"
     assert mask_personal_data("") == ""
     assert len(mask_personal_data("x" * (MAX_TEXT * 3))) == MAX_TEXT
+
+
+def test_placeholder_spans_point_at_the_masked_parts():
+    from crm_backend.admin.masking import mask_with_spans
+
+    masked, spans = mask_with_spans("mail alice@example.com re A1001, or call +44 7700 900123")
+    assert masked == mask_personal_data("mail alice@example.com re A1001, or call +44 7700 900123")
+    parts = [masked[start:end] for start, end in spans]
+    assert parts[0] == "a****@example.com" and parts[1] == "A****"
+    assert parts[2].endswith("123") and "*" in parts[2]
+    assert mask_with_spans("plain text") == ("plain text", ())
+    zh, zh_spans = mask_with_spans("订单A1002还没到")
+    assert [zh[s:e] for s, e in zh_spans] == ["A****"]
