@@ -269,9 +269,9 @@ def request_handoff(
         emailed = False
         # the follow-up e-mail (and the chat saying so) only for a customer verified in the
         # conversation: an address merely typed in must not reveal that it has an account
-        verified = customer is not None and customer_id is not None and customer.id == customer_id
-        if unavailable is not None and verified:
-            emailed = _queue_follow_up(uow, customer, view.reference, language)
+        verified = customer if customer is not None and customer.id == customer_id else None
+        if unavailable is not None and verified is not None:
+            emailed = _queue_follow_up(uow, verified, view.reference, language)
         uow.commit()
     return HandoffOutcome(
         ticket=view,
