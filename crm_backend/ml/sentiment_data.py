@@ -124,20 +124,46 @@ def strip_annotations(text: str) -> str:
 
 def nlu_examples(folder: Path) -> Dict[str, Texts]:
     """Examples per intent from Rasa YAML NLU files (``- intent: x`` / ``examples: |``)."""
+    found: Dict[str, Texts] = {}
+    for path in sorted(folder.glob("*.yml")):
+        for intent, texts in nlu_examples_of(path).items():
+            found.setdefault(intent, []).extend(texts)
+    return found
+
+
+# short answers to the bot's own questions ("no", "没有", an e-mail): never opinions, but
+# review-trained polarity models read "no" / "没有" as strongly negative. The opinion gate
+# learns them as plain messages; they are left out of the plain-request evaluation sets.
+ANSWER_INTENTS = frozenset({"affirm", "deny", "stop", "inform", "greet", "goodbye"})
+
+
+def answer_files(language: str) -> List[Path]:
+    """The project's NLU files holding the answer intents of ``language``."""
+    folder = PROJECT_ROOT / "data" / "nlu" / language
+    return [p for p in sorted(folder.glob("*.yml")) if set(nlu_examples_of(p)) & ANSWER_INTENTS]
+
+
+def answer_examples(language: str) -> Texts:
+    """The project's examples of :data:`ANSWER_INTENTS` in ``language`` (en / zh)."""
+    examples = nlu_examples(PROJECT_ROOT / "data" / "nlu" / language)
+    return [t for intent in sorted(ANSWER_INTENTS) for t in examples.get(intent, [])]
+
+
+def nlu_examples_of(path: Path) -> Dict[str, Texts]:
+    """Examples per intent of one Rasa YAML NLU file."""
     import yaml
 
     found: Dict[str, Texts] = {}
-    for path in sorted(folder.glob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in document.get("nlu", []) or []:
-            intent = block.get("intent") if isinstance(block, dict) else None
-            examples = block.get("examples") if intent else None
-            if not isinstance(intent, str) or not isinstance(examples, str):
-                continue
-            for line in examples.splitlines():
-                match = _EXAMPLE.match(line)
-                if match:
-                    found.setdefault(intent, []).append(strip_annotations(match.group(1)))
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for block in document.get("nlu", []) or []:
+        intent = block.get("intent") if isinstance(block, dict) else None
+        examples = block.get("examples") if intent else None
+        if not isinstance(intent, str) or not isinstance(examples, str):
+            continue
+        for line in examples.splitlines():
+            match = _EXAMPLE.match(line)
+            if match:
+                found.setdefault(intent, []).append(strip_annotations(match.group(1)))
     return found
 
 
@@ -146,9 +172,11 @@ def team_zh_examples(folder: Optional[Path] = None) -> Dict[str, Texts]:
 
 
 def plain_requests_zh(folder: Optional[Path] = None) -> Texts:
-    """The team's Chinese NLU examples of every intent but ``complaint``."""
+    """The team's Chinese NLU examples of every intent but ``complaint`` and the answer
+    intents (those train the opinion gate)."""
     examples = team_zh_examples(folder)
-    return [t for intent, texts in examples.items() if intent != "complaint" for t in texts]
+    skip = ANSWER_INTENTS | {"complaint"}
+    return [t for intent, texts in examples.items() if intent not in skip for t in texts]
 
 
 def complaints_zh(folder: Optional[Path] = None) -> Texts:

@@ -54,7 +54,7 @@ from crm_backend.ml.text_features import (
     slim,
 )
 
-CODE_VERSION = "sentiment-5"
+CODE_VERSION = "sentiment-6"  # 6: the gate learns short answers (yes / no / 没有)
 DEFAULT_PARAMS: Dict[str, Dict[str, Any]] = {
     "en": {"C": 1.0, "min_df": 3, "char_weight": 0.0, "include_uci": True, "cv": 3},
     "zh": {"C": 30.0, "max_n": 3, "min_df": 3},
@@ -174,6 +174,8 @@ def training_inputs(root: Optional[Path] = None) -> List[Path]:
         data.bitext_files(root)["2023"],
         data.smp2017_files(root)["train"],
         data.smp2017_files(root)["dev"],
+        *data.answer_files("en"),
+        *data.answer_files("zh"),
     ]
 
 
@@ -217,7 +219,7 @@ def train_from_datasets(
         en = LanguageSentiment(fit_language("en", texts, labels, params["en"], None, rows))
         bar.update()
         bar.set_postfix_str(steps[1])
-        plain_en = data.plain_requests_en(["2023"], root)
+        plain_en = data.plain_requests_en(["2023"], root) + data.answer_examples("en")
         en.gate = fit_gate("en", english_opinions(root, gate), plain_en, gate["C"], gate["min_df"])
         tune_en = data.plain_requests_en(["2022"], root)
         en.thresholds = tune_thresholds(en.scores(tune_en))
@@ -228,9 +230,8 @@ def train_from_datasets(
         zh = LanguageSentiment(fit_language("zh", zh_texts, zh_labels, params["zh"], dev))
         bar.update()
         bar.set_postfix_str(steps[3])
-        zh.gate = fit_gate(
-            "zh", zh_texts, data.smp2017_texts("train", root), gate["C"], gate["min_df"]
-        )
+        plain_zh = data.smp2017_texts("train", root) + data.answer_examples("zh")
+        zh.gate = fit_gate("zh", zh_texts, plain_zh, gate["C"], gate["min_df"])
         zh.thresholds = tune_thresholds(zh.scores(data.smp2017_texts("dev", root)))
         bar.update()
         bar.set_postfix_str(steps[4])

@@ -11,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from crm_backend.ml import registry, sentiment
+from crm_backend.ml import sentiment_data as data
 from crm_backend.ml.sentiment import Thresholds, tune_thresholds
 from crm_backend.ml.sentiment_train import train, train_small
 from crm_backend.ml.text_features import MAX_CHARS, NBWeighter, normalise_en, normalise_zh
@@ -237,7 +238,10 @@ def test_train_versions_the_model_and_skips_unchanged_inputs(tmp_path):
     info, trained = train(models, datasets, progress=False, params=TINY_PARAMS)
     assert trained
     metadata = info.metadata
-    assert len(metadata["inputs"]) == 10 and all(len(i["sha256"]) == 64 for i in metadata["inputs"])
+    answer_files = len(data.answer_files("en")) + len(data.answer_files("zh"))
+    assert answer_files >= 2  # the project's yes/no/stop answers train the opinion gate
+    assert len(metadata["inputs"]) == 10 + answer_files
+    assert all(len(i["sha256"]) == 64 for i in metadata["inputs"])
     assert metadata["params"]["code_version"].startswith("sentiment-")
     assert {"sst2_dev_accuracy", "chnsenticorp_test_accuracy", "en_thresholds",
             "zh_plain_eval_strong_rate"} <= set(metadata["metrics"])  # fmt: skip
