@@ -24,6 +24,8 @@ UTTERED_BY_ACTIONS = re.compile(
     r"|utter_handoff_\w+"
     # ML: recommendations and retention offers, uttered by their actions
     r"|utter_(recommendations|also_like|retention)\w*"
+    # the first stage of the two-stage fallback (actions/clarify.py)
+    r"|utter_(clarify|default)"
 )
 
 
