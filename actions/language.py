@@ -8,9 +8,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.nlu.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
-
-LANGUAGE_SLOT = "language"
+from bot.nlu.language import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_SLOT,
+    SUPPORTED_LANGUAGES,
+    language_slot_update,
+)
 
 
 def conversation_language(tracker: Tracker) -> str:
@@ -25,6 +28,10 @@ class ActionDetectLanguage(Action):
     ``bot.nlu.language_detector.LanguageDetector`` puts ``language`` into each parse
     result (text evidence first, then the widget's toggle). Messages without evidence
     (an order number, an e-mail, an emoji) keep the conversation's current language.
+
+    Rasa processes that loaded the model answer this mapping in-process
+    (``bot.nlu.language_slot``, same decision) and do not call the action server for it;
+    this action serves any Rasa process without that patch.
     """
 
     def name(self) -> Text:
@@ -37,6 +44,5 @@ class ActionDetectLanguage(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         detected = (tracker.latest_message or {}).get(LANGUAGE_SLOT)
-        if detected in SUPPORTED_LANGUAGES and detected != tracker.get_slot(LANGUAGE_SLOT):
-            return [SlotSet(LANGUAGE_SLOT, detected)]
-        return []
+        value = language_slot_update(detected, tracker.get_slot(LANGUAGE_SLOT))
+        return [SlotSet(LANGUAGE_SLOT, value)] if value is not None else []

@@ -8,7 +8,7 @@ drops the action's events and carries on: the customer gets no answer at all.
 and form (whose validation runs on the action server) so that such a failure becomes the
 ``utter_technical_problem`` response, in the conversation's language, recorded in the
 tracker like any bot message. Slot-mapping custom actions (run inside
-``action_extract_slots``, e.g. ``action_detect_language``) are not wrapped: Rasa already
+``action_extract_slots``, e.g. ``action_check_escalation``) are not wrapped: Rasa already
 tolerates their failure and the bot may still answer from the domain. A rejection
 (``ActionExecutionRejection``, a form refusing input) is not a failure and is passed on.
 One apology per message at most. The conversation continues normally once the action

@@ -16,6 +16,7 @@ from bot.nlu.segmentation import HAN
 
 SUPPORTED_LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
+LANGUAGE_SLOT = "language"
 
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _IDENTIFIERS = re.compile(
@@ -49,4 +50,15 @@ def normalise_language(value: object) -> Optional[str]:
         return "zh"
     if tag.startswith("en") or tag == "english":
         return "en"
+    return None
+
+
+def language_slot_update(detected: object, current: object) -> Optional[str]:
+    """The new value of the ``language`` slot after a message, or None to keep it.
+
+    A message in a supported language switches the conversation to it; a message without
+    evidence (an order number, an e-mail, an emoji) keeps the current language.
+    """
+    if detected in SUPPORTED_LANGUAGES and detected != current:
+        return str(detected)
     return None

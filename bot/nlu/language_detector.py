@@ -2,8 +2,9 @@
 
 It adds ``"language"`` to the parse data (next to ``intent`` and ``entities``): the text's
 own evidence first, then the widget's language toggle from the message metadata, else
-``None``. The ``language`` slot is filled from it (see ``actions/language.py``), and the
-console's NLU inbox shows it per message.
+``None``. The ``language`` slot is filled from it (in-process, ``bot.nlu.language_slot``,
+which this component installs when it is loaded; ``actions/language.py`` elsewhere), and
+the console's NLU inbox shows it per message.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rasa.shared.nlu.constants import METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import language_slot
 from bot.nlu.language import detect_language, normalise_language
 
 LANGUAGE_KEY = "language"
@@ -35,7 +37,9 @@ class LanguageDetector(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "LanguageDetector":
-        """Create the (stateless) component."""
+        """Create the (stateless) component; the ``language`` slot is then filled
+        in-process in this Rasa process (no action-server call per message)."""
+        language_slot.install()
         return cls()
 
     @staticmethod
