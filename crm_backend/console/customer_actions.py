@@ -99,8 +99,21 @@ async def retention_offer(
     staff: StaffView = Depends(api_staff),
 ) -> Dict[str, Any]:
     make_offer = _service("retention", "make_offer")
-    result = await ops.run(
+    offer = await ops.run(
         ops.context(request),
         lambda uow: make_offer(uow, customer_id, actor=f"staff:{staff.username}"),
     )
-    return {"offer": fmt(result)}
+    what = {
+        "discount": f"{offer.value:.0f}% off the next order",
+        "voucher": f"a £{offer.value:.2f} voucher",
+        "free_shipping": "free shipping on the next order",
+    }.get(offer.type, offer.type)
+    until = fmt(offer.expires_at)
+    return {
+        "offer": f"{what}, code {offer.code}, valid until {until}",
+        "id": offer.id,
+        "type": offer.type,
+        "value": str(offer.value),
+        "code": offer.code,
+        "expires_at": offer.expires_at.isoformat() if offer.expires_at else None,
+    }

@@ -227,6 +227,75 @@ def offer_retention(
         return RetentionDecision(OFFERED, _view(offer), churn)
 
 
+AGENT_REASON = "agent"
+
+
+def make_offer(
+    uow: UnitOfWork,
+    customer_id: int,
+    *,
+    actor: str,
+    now: Optional[datetime] = None,
+    policy: RetentionPolicy = DEFAULT_POLICY,
+) -> OfferView:
+    """An offer an agent makes from the console (the customer 360).
+
+    Sized like the bot's offers (CLTV x churn score, same caps; free shipping without a
+    score), recorded with reason ``agent`` so uplift figures can tell it from automatic
+    offers, and audited with the agent as actor. Never a second live offer: an existing
+    one is returned. A customer in the control group of a live automatic decision gets
+    none (that would spoil the uplift measurement): :class:`InvalidState` says until when.
+
+    Raises:
+        ValidationError: malformed customer id.
+        NotFound: unknown or inactive customer.
+        InvalidState: the customer is in a live control group row.
+    """
+    customer_id = _check_customer_id(customer_id)
+    when = now or datetime.now(timezone.utc)
+    with uow:
+        customer = uow.customers.get_for_update(customer_id)
+        if customer is None or not customer.is_active:
+            raise NotFound(CUSTOMER_NOT_FOUND)
+        offers = uow.offers.list_for_customer(customer_id)
+        _expire_stale(offers, when)
+        live = next((o for o in offers if _is_live(o, when)), None)
+        if live is not None and live.control_group:
+            uow.commit()
+            until = live.expires_at.strftime("%Y-%m-%d") if live.expires_at else "later"
+            raise InvalidState(
+                f"This customer is in the retention control group until {until}: no offer "
+                "can be made (it keeps the offers' uplift measurable)."
+            )
+        if live is not None:
+            uow.commit()
+            return _view(live)
+        score = uow.scores.get(customer_id)
+        churn = 0.0 if score is None or score.churn_score is None else float(score.churn_score)
+        cltv = None if score is None else score.cltv
+        kind, value = size_offer(cltv, churn, _average_order(score), policy)
+        offer = RetentionOffer(
+            customer_id=customer_id,
+            type=kind,
+            value=value,
+            reason=AGENT_REASON,
+            churn_score=round(churn, 4),
+            status=OfferStatus.OFFERED,
+            code=_new_code(),
+            expires_at=when + timedelta(days=policy.offer_days),
+            control_group=False,
+            created_at=when,
+        )
+        uow.offers.add(offer)
+        uow.flush()
+        uow.audit.record(
+            actor, "retention.offered", "retention_offer", str(offer.id),
+            {"trigger": AGENT_REASON, "type": str(kind), "value": str(value), "churn_score": churn},
+        )  # fmt: skip
+        uow.commit()
+        return _view(offer)
+
+
 def respond_to_offer(
     uow: UnitOfWork,
     customer_id: int,

@@ -69,6 +69,30 @@ def test_panel_shows_the_customer_and_cancels_through_the_order_service(client: 
     assert other.status_code == 404, "an order is only reachable through its own customer"
 
 
+def test_an_agent_makes_a_retention_offer_from_the_panel(client: TestClient, seeded: str):
+    csrf = sign_in(client, "agent", "agent123")
+    page = client.get("/console/conversations/conv-alice")
+    assert "data-offer" in page.text, "the offer button is shown"
+    customer = re.search(r'data-customer="(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    url = f"/console/api/customers/{customer}/retention-offer"
+    assert client.post(url, json={}).status_code == 403, "CSRF"
+    made = client.post(url, json={}, headers={"X-CSRF-Token": csrf})
+    assert made.status_code == 200, made.text
+    body = made.json()
+    assert body["code"].startswith("STAY-") and body["code"] in body["offer"]
+    again = client.post(url, json={}, headers={"X-CSRF-Token": csrf}).json()
+    assert again["id"] == body["id"], "one live offer per customer"
+    engine = make_engine(seeded)
+    with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
+        [row] = [o for o in uow.offers.list_for_customer(int(customer)) if o.id == body["id"]]
+        assert row.reason == "agent" and not row.control_group
+    engine.dispose()
+    missing = client.post(
+        "/console/api/customers/999999/retention-offer", json={}, headers={"X-CSRF-Token": csrf}
+    )
+    assert missing.status_code == 404
+
+
 def test_search_by_email_order_and_name(client: TestClient):
     sign_in(client, "agent", "agent123")
     for query in ("alice@example.com", "A1001", "alice smith"):

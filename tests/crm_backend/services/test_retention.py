@@ -179,3 +179,37 @@ def test_concurrent_triggers_make_one_live_offer(shop):
         thread.join()
     assert sum(status == OfferStatus.OFFERED for status, _, _ in offers_of(shop)) == 1
     assert outcomes.count(OFFERED) == 1 and not errors, (outcomes, errors)
+
+
+def test_an_agent_makes_one_offer_sized_like_the_bot(shop):
+    from crm_backend.services.retention import AGENT_REASON, make_offer
+
+    made = make_offer(shop.make_uow(), shop.customers["ann"], actor="staff:sam", now=NOW)
+    assert (made.type, made.value) == ("discount", Decimal("20.00"))  # as the bot would
+    assert made.code and made.code.startswith("STAY-") and not made.control_group
+    again = make_offer(shop.make_uow(), shop.customers["ann"], actor="staff:kim", now=NOW)
+    assert again.id == made.id and len(offers_of(shop)) == 1  # never a second live offer
+    # the bot then sees the agent's offer as the live one
+    assert offer(shop).outcome == EXISTING
+    with shop.make_uow() as uow:
+        [row] = uow.offers.list_for_customer(shop.customers["ann"])
+        assert row.reason == AGENT_REASON
+        [entry] = uow.audit.list_since("retention_offer", str(made.id), NOW - timedelta(days=1))
+        assert entry.actor == "staff:sam"
+    # an unscored or low-risk customer can still be given free shipping / a voucher by a person
+    assert make_offer(shop.make_uow(), shop.customers["cat"], actor="staff:sam", now=NOW).type == (
+        "free_shipping"
+    )
+    assert make_offer(shop.make_uow(), shop.customers["bob"], actor="staff:sam", now=NOW).code
+
+
+def test_an_agent_cannot_offer_to_the_control_group_or_a_stranger(shop):
+    from crm_backend.services.retention import make_offer
+
+    assert offer(shop, policy=ALL_CONTROL).outcome == CONTROL
+    with pytest.raises(InvalidState, match="control group"):
+        make_offer(shop.make_uow(), shop.customers["ann"], actor="staff:sam", now=NOW)
+    with pytest.raises(NotFound):
+        make_offer(shop.make_uow(), 999_999, actor="staff:sam", now=NOW)
+    with pytest.raises(ValidationError):
+        make_offer(shop.make_uow(), "1", actor="staff:sam", now=NOW)  # type: ignore[arg-type]
