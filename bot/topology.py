@@ -85,8 +85,9 @@ def rasa_service(
             s.web_url,
             f"http://localhost:{s.web_port}",
             "--enable-api",
-            "--auth-token",
-            token,
+            # one argument: a random token may start with "-" (argparse would take it
+            # for an option and Rasa would exit)
+            f"--auth-token={token}",
         ],
         f"http://{s.host}:{port}/webhooks/website/",
     )

@@ -71,3 +71,15 @@ def test_scale_settings_defaults_and_limits() -> None:
     assert embedded.tracker_url.startswith("sqlite:///") and embedded.rabbitmq_url == ""
     with pytest.raises(ValueError, match="between 1 and 8"):
         Settings(rasa_replicas=0)
+
+
+def test_a_token_starting_with_a_dash_reaches_rasa_whole(tmp_path: Path) -> None:
+    """secrets.token_urlsafe() starts with "-" once in 64 runs: as a separate argument
+    Rasa's argparse took it for an option and the server exited."""
+    import argparse
+
+    service = topology.rasa_service(Settings(var_dir=tmp_path), "rasa", 7001, tmp_path, "-Ab_c")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--auth-token")
+    known, _ = parser.parse_known_args(service.command[3:])
+    assert known.auth_token == "-Ab_c"
