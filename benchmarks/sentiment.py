@@ -8,7 +8,8 @@ of benchmarks/BENCHMARKS.md. Figure: benchmarks/figures/sentiment_calibration.pn
 Protocols: SST-2 train (+ UCI) -> GLUE dev; ChnSentiCorp train -> test (dev only for
 calibration); UCI 10-fold CV (seed 42); waimai_10k scored out-of-domain by the
 ChnSentiCorp model (never trained on); plain requests = Bitext 2020 minus complaints (EN),
-data/nlu/zh minus complaint (ZH). SophonPlus is never mixed with ChnSentiCorp.
+data/nlu/zh minus complaint and the yes/no/stop answers that train the gate (ZH).
+SophonPlus is never mixed with ChnSentiCorp.
 """
 
 from __future__ import annotations
@@ -187,7 +188,7 @@ def run() -> str:
          pct(r["negative"]), pct(r["neutral"])]
         for name, r in [
             ("EN plain requests: Bitext 2020 minus complaint", plain_en),
-            ("ZH plain requests: data/nlu/zh minus complaint", plain_zh),
+            ("ZH plain requests: data/nlu/zh minus complaint and answers", plain_zh),
             ("EN Bitext 2020 complaint", complaints_en),
             ("ZH data/nlu/zh complaint", complaints_zh),
             ("EN SST-2 dev negatives", neg_en),
