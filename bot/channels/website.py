@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import action_failures, action_validation
+from bot import action_failures, action_validation, session_pause
 from bot.channels.rate_limit import ChatRateLimiter
 from crm_backend import log_masking
 
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 action_failures.install()
 # action-server responses checked by a compiled schema validator (bot/action_validation.py)
 action_validation.install()
+# an agent's conversation stays paused across Rasa's session expiry (bot/session_pause.py)
+session_pause.install()
 # no e-mail, phone or card number in Rasa's logs (crm_backend/log_masking.py)
 log_masking.install()
 
