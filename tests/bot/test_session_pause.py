@@ -45,11 +45,11 @@ def tracker(*extra: object) -> DialogueStateTracker:
         ConversationPaused(),
         *extra,
     ]
-    return DialogueStateTracker.from_events("c1", events, DOMAIN.slots)  # type: ignore[arg-type]
+    return DialogueStateTracker.from_events("c1", events, DOMAIN.slots)
 
 
 def start_new_session(t: DialogueStateTracker) -> DialogueStateTracker:
-    events = asyncio.run(ActionSessionStart().run(None, None, t, DOMAIN))  # type: ignore[arg-type]
+    events = asyncio.run(ActionSessionStart().run(None, None, t, DOMAIN))
     for event in events:
         t.update(event)
     return t
