@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.orders import find_identity, find_order_number
+from actions.order_identity import find_identity, find_order_number
 from crm_backend.errors import ValidationError
 from crm_backend.services.feedback import clean_rating
 

@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.crm import call_service
 from actions.language import conversation_language
-from actions.order_flow import identity_of, log_failure, slot_text
-from actions.orders import find_identity
+from actions.order_flow import slot_text
+from actions.order_identity import find_identity, identity_of, log_failure
 from crm_backend import errors
 from crm_backend.services import shipping
 from crm_backend.services.access import Identity, parse_identity

@@ -19,14 +19,12 @@ from actions.order_flow import (
     REQUESTED_SLOT,
     OrderFormValidation,
     Outcome,
-    identity_of,
     is_requested,
-    latest_intent,
     locked_response,
-    log_failure,
     slot_text,
     yes_or_no,
 )
+from actions.order_identity import identity_of, latest_intent, log_failure
 from actions.retention import make_retention_offer
 from crm_backend import errors
 from crm_backend.services import order_changes, policies

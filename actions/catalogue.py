@@ -19,15 +19,8 @@ from rasa_sdk.types import DomainDict
 from actions.crm import call_service
 from actions.formatting import format_money
 from actions.language import conversation_language
-from actions.order_flow import (
-    ESCAPE_INTENTS,
-    is_requested,
-    latest_entity,
-    latest_intent,
-    latest_text,
-    log_failure,
-    slot_text,
-)
+from actions.order_flow import ESCAPE_INTENTS, is_requested, latest_entity, latest_text, slot_text
+from actions.order_identity import latest_intent, log_failure
 from actions.recommendations import utter_also_like
 from crm_backend import errors
 from crm_backend.services.catalogue import (

@@ -19,7 +19,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.formatting import format_date, format_money
 from actions.language import conversation_language
-from actions.order_flow import ESCAPE_INTENTS, is_requested, latest_intent, latest_text, log_failure
+from actions.order_flow import ESCAPE_INTENTS, is_requested, latest_text
+from actions.order_identity import latest_intent, log_failure
 from crm_backend.services import delivery_policy
 from crm_backend.services.countries import find_country
 from crm_backend.services.shipping import DeliveryOptionView, delivery_options

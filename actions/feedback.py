@@ -20,7 +20,7 @@ from actions.account_common import (
     yes_or_no,
 )
 from actions.crm import call_service
-from actions.orders import find_identity, find_order_number
+from actions.order_identity import find_identity, find_order_number
 from actions.verification import AccountFormValidation, VerifyingFormValidation
 from crm_backend import errors
 from crm_backend.services import feedback

@@ -13,10 +13,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.aftersales_common import OrderIdentityValidation, identity_of, log_failure
 from actions.crm import call_service
 from actions.formatting import format_date, format_money
 from actions.language import conversation_language
+from actions.order_identity import OrderIdentityValidation, identity_of, log_failure
 from crm_backend import errors
 from crm_backend.services import invoices as invoice_service
 from crm_backend.settings import get_settings

@@ -17,14 +17,12 @@ from actions.order_flow import (
     ESCAPE_INTENTS,
     OrderFormValidation,
     Outcome,
-    identity_of,
     is_requested,
-    latest_intent,
     latest_text,
     locked_response,
-    log_failure,
     slot_text,
 )
+from actions.order_identity import identity_of, latest_intent, log_failure
 from crm_backend import errors
 from crm_backend.services import order_items as items_service
 from crm_backend.services.order_items import MAX_QUANTITY, OrderItemsView

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -24,11 +23,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.orders import find_identity, find_order_number
-from crm_backend.errors import ValidationError
-from crm_backend.services.access import Identity, parse_identity
-
-logger = logging.getLogger(__name__)
+from actions import order_identity
+from actions.order_identity import OrderIdentityValidation, find_order_number, latest_intent
 
 REQUESTED_SLOT = "requested_slot"
 FLOW_SLOTS = (
@@ -63,14 +59,7 @@ _NO = re.compile(
 
 
 def latest_text(tracker: Tracker) -> str:
-    text = (tracker.latest_message or {}).get("text")
-    return text[:MAX_TEXT] if isinstance(text, str) else ""
-
-
-def latest_intent(tracker: Tracker) -> Optional[str]:
-    intent = (tracker.latest_message or {}).get("intent") or {}
-    name = intent.get("name") if isinstance(intent, dict) else None
-    return name if isinstance(name, str) else None
+    return order_identity.latest_text(tracker, MAX_TEXT)
 
 
 def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
@@ -83,10 +72,8 @@ def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
 
 
 def slot_text(value: Any) -> Optional[str]:
-    """A slot value usable as text (entity mappings may give a list)."""
-    if isinstance(value, list):
-        value = next((v for v in value if isinstance(v, str)), None)
-    return value[:MAX_TEXT] if isinstance(value, str) and value.strip() else None
+    """A slot value usable as text, cut to :data:`MAX_TEXT`."""
+    return order_identity.slot_text(value, MAX_TEXT)
 
 
 def is_requested(tracker: Tracker, slot: str) -> bool:
@@ -108,22 +95,6 @@ def yes_or_no(tracker: Tracker) -> Optional[bool]:
     return None
 
 
-def identity_of(value: object) -> Identity:
-    """The Identity for an ``identity`` slot value; ValidationError if it is neither an
-    e-mail address nor a phone number."""
-    text = find_identity(slot_text(value)) or ""
-    if "@" in text:
-        return parse_identity(email=text)
-    if text:
-        return parse_identity(phone=text)
-    raise ValidationError("No e-mail or phone.", field="identity")
-
-
-def log_failure(what: str, tracker: Tracker) -> None:
-    """Log an unexpected failure with its traceback, without personal data."""
-    logger.exception("%s failed in conversation %s", what, tracker.sender_id)
-
-
 def locked_response(status: str) -> str:
     """The response explaining why an order in ``status`` can no longer be changed."""
     if status in ("shipped", "delivered", "cancelled", "returned"):
@@ -139,7 +110,7 @@ class Outcome:
     stop: bool = False  # end the form now (its final action sees an unanswered form)
 
 
-class OrderFormValidation(FormValidationAction, ABC):
+class OrderFormValidation(OrderIdentityValidation, FormValidationAction, ABC):
     """Order number + identity validation and the once-per-order look-up hook."""
 
     @abstractmethod
@@ -159,30 +130,6 @@ class OrderFormValidation(FormValidationAction, ABC):
     def needs_lookup(self, tracker: Tracker) -> bool:
         """Has the current order/identity pair not been looked up yet? Override."""
         return False
-
-    def validate_order_number(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Dict[Text, Any]:
-        order_number = find_order_number(slot_text(slot_value))
-        if order_number is None:
-            dispatcher.utter_message(response="utter_invalid_order_number")
-        return {"order_number": order_number}
-
-    def validate_identity(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Dict[Text, Any]:
-        identity = find_identity(slot_text(slot_value))
-        if identity is None:
-            dispatcher.utter_message(response="utter_invalid_identity")
-        return {"identity": identity}
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

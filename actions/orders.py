@@ -3,82 +3,27 @@
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.crm import call_service
 from actions.formatting import format_date, format_money, format_text
 from actions.language import conversation_language
+from actions.order_identity import OrderIdentityValidation
 from crm_backend import errors
 from crm_backend.services import orders as order_service
 
 logger = logging.getLogger(__name__)
 
-_ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9])([A-Za-z])\s?-?(\d{4,8})(?!\d)")
-# "orderA1002": customers sometimes glue the number to the word before it
-_ORDER_NUMBER_AFTER_WORD = re.compile(r"(?<![0-9])([A-Z])-?(\d{4,8})(?!\d)")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"\+?\d[\d ()-]{6,18}\d")
-MAX_SLOT_TEXT = 500
 
-
-def find_order_number(text: object) -> Optional[str]:
-    """The first order number in free text (``a1023``, ``A-1023`` → ``A1023``), or None."""
-    if not isinstance(text, str):
-        return None
-    text = _EMAIL.sub(" ", text[:MAX_SLOT_TEXT])
-    match = _ORDER_NUMBER.search(text) or _ORDER_NUMBER_AFTER_WORD.search(text)
-    return f"{match.group(1).upper()}{match.group(2)}" if match else None
-
-
-def find_identity(text: object) -> Optional[str]:
-    """An e-mail address or phone number found in free text, or None."""
-    if not isinstance(text, str):
-        return None
-    text = text[:MAX_SLOT_TEXT]
-    email = _EMAIL.search(text)
-    if email:
-        return email.group().lower()
-    phone = _PHONE.search(text)
-    if phone and len(re.sub(r"\D", "", phone.group())) >= 7:
-        return phone.group().strip()
-    return None
-
-
-class ValidateOrderStatusForm(FormValidationAction):
+class ValidateOrderStatusForm(OrderIdentityValidation, FormValidationAction):
     """Checks the format of the order number and of the e-mail/phone, re-asking clearly."""
 
     def name(self) -> Text:
         return "validate_order_status_form"
-
-    def validate_order_number(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Dict[Text, Any]:
-        order_number = find_order_number(slot_value)
-        if order_number is None:
-            dispatcher.utter_message(response="utter_invalid_order_number")
-        return {"order_number": order_number}
-
-    def validate_identity(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Dict[Text, Any]:
-        identity = find_identity(slot_value)
-        if identity is None:
-            dispatcher.utter_message(response="utter_invalid_identity")
-        return {"identity": identity}
 
 
 def _lookup(order_number: str, identity: str) -> Any:

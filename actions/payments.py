@@ -10,19 +10,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.aftersales_common import (
-    NO_ORDER,
+from actions.aftersales_common import NO_ORDER, requested_slot
+from actions.crm import call_service
+from actions.language import conversation_language
+from actions.order_identity import (
     OrderIdentityValidation,
+    find_order_number,
     identity_of,
     latest_intent,
     latest_text,
     log_failure,
-    requested_slot,
     slot_text,
 )
-from actions.crm import call_service
-from actions.language import conversation_language
-from actions.orders import find_order_number
 from crm_backend import errors
 from crm_backend.services import payment_methods as methods_data
 from crm_backend.services import payments as payment_service

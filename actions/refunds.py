@@ -9,17 +9,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.aftersales_common import (
+from actions.crm import call_service
+from actions.formatting import format_date, format_money
+from actions.language import conversation_language
+from actions.order_identity import (
     OrderIdentityValidation,
+    find_order_number,
     identity_of,
     latest_text,
     log_failure,
     slot_text,
 )
-from actions.crm import call_service
-from actions.formatting import format_date, format_money
-from actions.language import conversation_language
-from actions.orders import find_order_number
 from crm_backend import errors
 from crm_backend.services import refunds as refund_service
 from crm_backend.services import returns_policy as policy

@@ -13,9 +13,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.aftersales_common import identity_of, latest_text, log_failure, requested_slot
+from actions.aftersales_common import requested_slot
 from actions.crm import call_service
 from actions.language import conversation_language
+from actions.order_identity import identity_of, latest_text, log_failure
 from crm_backend.services import returns as return_service
 from crm_backend.services import returns_policy as policy
 

@@ -15,18 +15,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.aftersales_common import (
+from actions.aftersales_common import requested_slot
+from actions.crm import call_service
+from actions.formatting import format_date, format_money
+from actions.language import conversation_language
+from actions.order_identity import (
     OrderIdentityValidation,
     identity_of,
     latest_intent,
     latest_text,
     log_failure,
-    requested_slot,
     slot_text,
 )
-from actions.crm import call_service
-from actions.formatting import format_date, format_money
-from actions.language import conversation_language
 from actions.return_questions import ALL, match_item, options_service
 from crm_backend import errors
 from crm_backend.services import returns as return_service

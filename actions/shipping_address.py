@@ -21,16 +21,19 @@ from actions.order_flow import (
     ESCAPE_INTENTS,
     OrderFormValidation,
     Outcome,
-    identity_of,
     is_requested,
-    latest_intent,
     latest_text,
     locked_response,
-    log_failure,
     slot_text,
     yes_or_no,
 )
-from actions.orders import find_identity, find_order_number
+from actions.order_identity import (
+    find_identity,
+    find_order_number,
+    identity_of,
+    latest_intent,
+    log_failure,
+)
 from crm_backend import errors
 from crm_backend.services import shipping
 from crm_backend.services.addresses import AddressError, address_from_dict, parse_address

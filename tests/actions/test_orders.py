@@ -10,12 +10,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import crm
-from actions.orders import (
-    ActionOrderStatus,
-    ValidateOrderStatusForm,
-    find_identity,
-    find_order_number,
-)
+from actions.order_identity import find_identity, find_order_number
+from actions.orders import ActionOrderStatus, ValidateOrderStatusForm
 from crm_backend.db import make_engine, make_session_factory
 
 
