@@ -31,13 +31,12 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from benchmarks.ml_report import (
     FIGURES,
-    load_average,
     machine,
     online_retail_crm,
-    table,
     timed,
     update_subsection,
 )
+from benchmarks.report_common import load_average, table
 from crm_backend.ml import churn, retail
 from crm_backend.ml.churn_features import FEATURES, HORIZON_DAYS, retail_features, retail_labels
 

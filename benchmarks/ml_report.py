@@ -4,53 +4,26 @@ Markdown table, an Online Retail CRM database, and the ``## ML`` section of BENC
 
 from __future__ import annotations
 
-import os
-import platform
-import re
 import resource
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Dict, Iterator, Optional
 
-BENCHMARKS_MD = Path(__file__).resolve().parent / "BENCHMARKS.md"
+from benchmarks import report_common as common
+from benchmarks.report_common import BENCHMARKS_MD, machine_line
+
 FIGURES = Path(__file__).resolve().parent / "figures"
 SECTION = "## ML"
-FILE_HEADER = (
-    "# Benchmarks\n\nSpeed and quality measurements; each section is written by its benchmark.\n"
-)
 
 
 def machine() -> str:
-    cpu, ram = platform.processor() or "unknown CPU", "unknown RAM"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-                break
-    except OSError:
-        pass
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{when}; {os.cpu_count()} CPUs ({cpu}), {ram}, Python {platform.python_version()}"
+    return machine_line()
 
 
-def load_average() -> str:
-    try:
-        return "/".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    out: List[str] = ["| " + " | ".join(headers) + " |"]
-    out.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|")
-    out += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(out)
+def update_subsection(title: str, body: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace (or add) ``### title`` inside ``## ML``."""
+    common.update_subsection(SECTION, title, body, path)
 
 
 def pct(value: float, digits: int = 2) -> str:
@@ -80,31 +53,6 @@ def timed() -> Iterator[Timer]:
     finally:
         timer.wall = time.perf_counter() - wall
         timer.cpu = Timer._cpu() - cpu
-
-
-def update_subsection(title: str, body: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace (or append) ``### title`` inside ``## ML`` (created at the end if missing)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else FILE_HEADER
-    section = re.search(rf"^{re.escape(SECTION)}[ \t]*$", text, flags=re.M)
-    if section is None:
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n"
-        section = re.search(rf"^{re.escape(SECTION)}[ \t]*$", text, flags=re.M)
-    assert section is not None
-    start = section.end()
-    following = re.search(r"^## ", text[start:], flags=re.M)
-    end = start + following.start() if following else len(text)
-    ours = text[start:end]
-    block = f"### {title}\n\n{body.strip()}\n\n"
-    sub = re.search(rf"^### {re.escape(title)}[ \t]*$", ours, flags=re.M)
-    if sub is None:
-        ours = ours.rstrip("\n") + "\n\n" + block
-    else:
-        nxt = re.search(r"^### ", ours[sub.end() :], flags=re.M)
-        stop = sub.end() + nxt.start() if nxt else len(ours)
-        ours = ours[: sub.start()] + block + ours[stop:]
-    path.write_text(text[:start] + ours.rstrip("\n") + "\n\n" + text[end:].lstrip("\n"), "utf-8")
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def online_retail_crm(database_url: Optional[str], scratch: Path) -> str:

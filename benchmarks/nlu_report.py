@@ -7,13 +7,16 @@ PNGs in benchmarks/figures/ (``nlu_*.png``).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-BENCHMARKS_MD = Path(__file__).resolve().parent / "BENCHMARKS.md"
+from benchmarks import report_common as common
+from benchmarks.report_common import machine_line as _machine
+from benchmarks.report_common import table
+
+BENCHMARKS_MD = common.BENCHMARKS_MD
 FIGURES_DIR = Path(__file__).resolve().parent / "figures"
 SECTION = "## NLU"
 SUBSECTION = "Latest run"
@@ -143,59 +146,13 @@ def reliability_figure(bins: Sequence[tuple], ece: float, path: Path) -> Path:
     return path
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    out: List[str] = ["| " + " | ".join(headers) + " |"]
-    out.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|")
-    out += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(out)
-
-
 def update_section(body: str, path: Path = BENCHMARKS_MD, title: str = SUBSECTION) -> None:
     """Replace (or add) ``### title`` inside ``## NLU``; everything else is kept."""
-    text = path.read_text(encoding="utf-8") if path.exists() else FILE_HEADER
-    match = re.search(rf"^{re.escape(SECTION)}[ \t]*$", text, flags=re.M)
-    if match is None:
-        before, section, after = text.rstrip() + "\n\n", "", ""
-    else:
-        end = re.search(r"^## ", text[match.end() :], flags=re.M)
-        stop = match.end() + end.start() if end else len(text)
-        before, section, after = text[: match.start()], text[match.end() : stop], text[stop:]
-    parts = re.split(r"^### ", section, flags=re.M)
-    intro = parts[0].strip()
-    subsections: Dict[str, str] = {}
-    for part in parts[1:]:
-        heading, _, content = part.partition("\n")
-        subsections[heading.strip()] = content.strip()
-    subsections[title] = body.strip()
-    blocks = [SECTION] + ([intro] if intro else [])
-    blocks += [f"### {name}\n\n{content}" for name, content in subsections.items()]
-    new = "\n\n".join(blocks) + "\n"
-    path.write_text((before + new + ("\n" + after if after else "")).rstrip() + "\n", "utf-8")
+    common.update_subsection(SECTION, title, body, path)
 
 
 def _pct(value: float) -> str:
     return f"{100 * value:.1f}"
-
-
-def _machine() -> str:
-    import os
-    import platform
-    from datetime import datetime, timezone
-
-    cpu, ram = platform.processor() or "unknown CPU", "unknown RAM"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-                break
-    except OSError:
-        pass
-    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{date}; {os.cpu_count()} CPUs ({cpu}), {ram}, Python {platform.python_version()}"
 
 
 def _pipeline(config: str) -> str:

@@ -27,13 +27,12 @@ import scipy.sparse as sp
 
 from benchmarks.ml_report import (
     FIGURES,
-    load_average,
     machine,
     online_retail_crm,
-    table,
     timed,
     update_subsection,
 )
+from benchmarks.report_common import load_average, table
 from crm_backend.ml import retail
 from crm_backend.ml.recommender import Recommender, ease
 from crm_backend.ml.recommender_train import DEFAULT_PARAMS, fit

@@ -25,8 +25,9 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
-from benchmarks.ml_report import FIGURES, load_average, machine, pct, table, timed
+from benchmarks.ml_report import FIGURES, machine, pct, timed
 from benchmarks.ml_report import update_subsection as write_section
+from benchmarks.report_common import load_average, table
 from bot.nlu.sentiment import read_seed
 from crm_backend.ml import sentiment_data as data
 from crm_backend.ml.sentiment import LanguageSentiment, SentimentModel
