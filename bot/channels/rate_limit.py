@@ -1,9 +1,9 @@
 """Rate limits of the chat channel: per conversation (sender) and per client IP.
 
-Fixed-window counters ("at most N messages per S seconds"), configured by
-``CHAT_RATE_PER_SENDER`` and ``CHAT_RATE_PER_IP`` (``"30/60"``; ``"0"`` switches a limit
-off). With ``REDIS_URL`` set (scale profile) the counters live in Redis, so the limits hold
-across every Rasa replica; otherwise they are kept in the process.
+Sliding windows ("at most N messages in any S seconds"; refused messages are not
+counted), configured by ``CHAT_RATE_PER_SENDER`` and ``CHAT_RATE_PER_IP`` (``"30/60"``;
+``"0"`` switches a limit off). With ``REDIS_URL`` set (scale profile) the counters live in
+Redis, so the limits hold across every Rasa replica; otherwise they are kept in the process.
 
 The client IP is the TCP peer, unless the peer is a trusted proxy (``TRUSTED_PROXIES``,
 e.g. the scale profile's nginx on 127.0.0.1): then the right-most address of
@@ -16,12 +16,14 @@ protection, never a reason to lose a customer's message.
 
 from __future__ import annotations
 
+import collections
 import logging
 import math
+import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Collection, Dict, Optional, Protocol, Tuple
+from typing import Any, Collection, Deque, Dict, Optional, Protocol
 
 logger = logging.getLogger(__name__)
 KEY_PREFIX = "shop:chat-rate:"
@@ -57,40 +59,53 @@ class Counter(Protocol):
 
 
 class MemoryCounter:
-    """Per-process fixed windows (the embedded profile: one Rasa process)."""
+    """Per-process sliding windows (the embedded profile: one Rasa process)."""
 
     def __init__(self, clock: Any = time.monotonic) -> None:
         self._clock = clock
-        self._windows: Dict[str, Tuple[float, int]] = {}
+        self._hits: Dict[str, Deque[float]] = {}
         self._lock = threading.Lock()
 
     async def hit(self, key: str, limit: Limit) -> Optional[int]:
         now = self._clock()
         with self._lock:
-            start, count = self._windows.get(key, (now, 0))
-            if now - start >= limit.seconds:
-                start, count = now, 0
-            count += 1
-            if len(self._windows) >= MAX_MEMORY_KEYS and key not in self._windows:
-                self._prune(now, limit.seconds)
-            self._windows[key] = (start, count)
-        if count > limit.count:
-            return max(1, math.ceil(start + limit.seconds - now))
+            hits = self._hits.get(key)
+            if hits is None:
+                if len(self._hits) >= MAX_MEMORY_KEYS:
+                    self._prune(now, limit.seconds)
+                hits = self._hits[key] = collections.deque()
+            while hits and hits[0] <= now - limit.seconds:
+                hits.popleft()
+            if len(hits) >= limit.count:  # refused hits are not counted
+                return max(1, math.ceil(hits[0] + limit.seconds - now))
+            hits.append(now)
         return None
 
     def _prune(self, now: float, seconds: int) -> None:
-        expired = [k for k, (start, _) in self._windows.items() if now - start >= seconds]
-        for key in expired:
-            del self._windows[key]
-        if len(self._windows) >= MAX_MEMORY_KEYS:  # all live: forget the oldest half
-            for key in sorted(self._windows, key=lambda k: self._windows[k][0])[
-                : MAX_MEMORY_KEYS // 2
-            ]:
-                del self._windows[key]
+        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - seconds]:
+            del self._hits[key]
+        if len(self._hits) >= MAX_MEMORY_KEYS:  # all live: forget the quietest half
+            for key in sorted(self._hits, key=lambda k: self._hits[k][-1])[: MAX_MEMORY_KEYS // 2]:
+                del self._hits[key]
+
+
+# one atomic step per hit: drop what left the window, refuse if full, else record the hit;
+# returns 0 (allowed) or the timestamp of the oldest hit still in the window
+_SLIDING_WINDOW = """
+local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) < limit then
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('PEXPIRE', key, math.ceil(window * 1000) + 1000)
+  return '0'
+end
+return redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]
+"""
 
 
 class RedisCounter:
-    """Windows shared by every Rasa replica (INCR + EXPIRE on one key per window)."""
+    """Sliding windows shared by every Rasa replica (a sorted set of hit times per key,
+    updated atomically by a Lua script)."""
 
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
@@ -99,21 +114,22 @@ class RedisCounter:
         self._failures = 0
 
     async def hit(self, key: str, limit: Limit) -> Optional[int]:
-        window = int(time.time() // limit.seconds)
-        name = f"{KEY_PREFIX}{key}:{limit.seconds}:{window}"
+        now = time.time()
+        member = f"{now:.6f}-{secrets.token_hex(4)}"
         try:
-            pipe = self._redis.pipeline()
-            pipe.incr(name)
-            pipe.expire(name, limit.seconds + 1)
-            count, _ = await pipe.execute()
+            oldest = await self._redis.eval(
+                _SLIDING_WINDOW, 1, f"{KEY_PREFIX}{key}:{limit.seconds}",
+                now, limit.seconds, limit.count, member,
+            )  # fmt: skip
         except Exception as error:  # noqa: BLE001 - fail open: never drop a message for it
             self._failures += 1
             if self._failures == 1 or self._failures % 100 == 0:
                 logger.warning("chat rate limit: Redis unavailable (%s); not limiting", error)
             return None
-        if int(count) > limit.count:
-            return max(1, math.ceil((window + 1) * limit.seconds - time.time()))
-        return None
+        first = float(oldest)
+        if first == 0:
+            return None
+        return max(1, math.ceil(first + limit.seconds - now))
 
 
 def client_ip(peer: str, forwarded_for: str, trusted_proxies: Collection[str]) -> str:
