@@ -1,4 +1,10 @@
-"""Signing up, sign-up problems and password recovery in chat."""
+"""Signing up, sign-up problems and password recovery in chat.
+
+Signing up confirms the e-mail address first: ``create_account_form`` asks the name, the
+address, the newsletter choice and a confirmation, e-mails a one-time code and creates the
+account only when the code is typed back (then the conversation counts as verified for the
+new customer). The answers are the same whether or not the address already has an account.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,18 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.account_common import find_email, reset_events, technical_problem, yes_or_no
+from actions.account_common import (
+    find_email,
+    reset_events,
+    technical_problem,
+    verified_slots,
+    yes_or_no,
+)
 from actions.crm import call_service
 from actions.language import conversation_language
-from actions.verification import AccountFormValidation
+from actions.verification import RESEND, AccountFormValidation
 from crm_backend import errors
-from crm_backend.services import accounts, passwords, registration
+from crm_backend.services import accounts, passwords, registration, verification
 from crm_backend.services.throttle import RateLimited
 
 
@@ -67,32 +79,50 @@ class ValidateCreateAccountForm(AccountFormValidation):
     ) -> Dict[Text, Any]:
         return _yes_no_slot("account_newsletter", slot_value, dispatcher)
 
-    def validate_account_confirm(
+    async def validate_account_confirm(
         self,
         slot_value: Any,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[Text, Any]:
-        return _yes_no_slot("account_confirm", slot_value, dispatcher)
+        answer = yes_or_no(slot_value)
+        if answer is None:
+            dispatcher.utter_message(response="utter_account_yes_or_no")
+            return {"account_confirm": None}
+        if answer == "no":
+            return self._give_up(dispatcher)
+        email = tracker.get_slot("account_email")
+        return {"account_confirm": "yes", **await self._send_code(email, dispatcher, tracker)}
 
+    async def validate_account_code(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[Text, Any]:
+        new_email = find_email(slot_value)
+        if new_email:  # "wrong address? just type the right one"
+            return await self._send_code(new_email, dispatcher, tracker)
+        email = tracker.get_slot("account_email")
+        if isinstance(slot_value, str) and RESEND.search(slot_value):
+            return await self._send_code(email, dispatcher, tracker)
+        if yes_or_no(slot_value) == "no":  # "cancel", "不要了", ...
+            return self._give_up(dispatcher)
+        return await self._create(slot_value, dispatcher, tracker)
 
-class ActionCreateAccount(Action):
-    """Signs up once the form is confirmed; the language is the conversation's. The answer
-    is the same whether or not the address already has an account (its owner is e-mailed)."""
+    def _give_up(self, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        dispatcher.utter_message(response="utter_account_not_created")
+        self.abort()
+        return {"account_code": None, "account_challenge": None}
 
-    def name(self) -> Text:
-        return "action_create_account"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        name, email = tracker.get_slot("account_name"), tracker.get_slot("account_email")
-        if tracker.get_slot("account_confirm") != "yes" or not name or not email:
-            dispatcher.utter_message(response="utter_account_not_created")
-            return reset_events()
-        newsletter = tracker.get_slot("account_newsletter") == "yes"
+    async def _send_code(
+        self, email: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[Text, Any]:
+        """E-mail a code to confirm ``email`` (or, if it has an account, the next steps)."""
         language = conversation_language(tracker)
+        name = tracker.get_slot("account_name")
         try:
             result = await call_service(
                 lambda uow: registration.sign_up(
@@ -100,23 +130,86 @@ class ActionCreateAccount(Action):
                     name=name,
                     email=email,
                     language=language,
-                    newsletter=newsletter,
                     conversation_id=tracker.sender_id,
                 )
             )
         except RateLimited:
             dispatcher.utter_message(response="utter_account_too_many_requests")
-            return reset_events()
+            self.abort()
+            return {"account_code": None, "account_challenge": None}
         except errors.ValidationError as invalid:
-            field = "name" if invalid.field == "name" else "email"
-            dispatcher.utter_message(response=f"utter_account_invalid_{field}")
-            return reset_events()
+            if invalid.field == "email":
+                dispatcher.utter_message(response="utter_account_invalid_email")
+                return {"account_email": None, "account_code": None, "account_challenge": None}
+            dispatcher.utter_message(response="utter_account_invalid_name")
+            return {"account_name": None, "account_code": None, "account_challenge": None}
+        except Exception:  # noqa: BLE001 - apologise, log without personal data
+            technical_problem(dispatcher, tracker, "sending a sign-up code")
+            self.abort()
+            return {"account_code": None, "account_challenge": None}
+        dispatcher.utter_message(response="utter_account_signup_code_sent", email=result.email)
+        return {
+            "account_email": result.email,
+            "account_challenge": result.challenge_id,
+            "account_code": None,
+        }
+
+    async def _create(
+        self, code: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[Text, Any]:
+        """Create the account if ``code`` is the one e-mailed to the address."""
+        name, email = tracker.get_slot("account_name"), tracker.get_slot("account_email")
+        challenge_id = tracker.get_slot("account_challenge")
+        if not name or not email or not challenge_id:  # no code was sent: send one
+            return await self._send_code(email, dispatcher, tracker)
+        language = conversation_language(tracker)
+        newsletter = tracker.get_slot("account_newsletter") == "yes"
+        try:
+            created = await call_service(
+                lambda uow: registration.confirm_sign_up(
+                    uow,
+                    name=name,
+                    email=email,
+                    challenge_id=challenge_id,
+                    code=code,
+                    language=language,
+                    newsletter=newsletter,
+                    conversation_id=tracker.sender_id,
+                )
+            )
+        except verification.WrongCode as wrong:
+            dispatcher.utter_message(
+                response="utter_account_code_wrong", attempts_left=wrong.attempts_left
+            )
+            return {"account_code": None}
+        except errors.ValidationError:
+            dispatcher.utter_message(response="utter_account_code_malformed")
+            return {"account_code": None}
+        except verification.TooManyAttempts:
+            dispatcher.utter_message(response="utter_account_signup_locked")
+            self.abort()
+            return {"account_code": None, "account_challenge": None}
+        except verification.CodeExpired:
+            dispatcher.utter_message(response="utter_account_code_expired")
+            return await self._send_code(email, dispatcher, tracker)
         except Exception:  # noqa: BLE001
             technical_problem(dispatcher, tracker, "creating an account")
-            return reset_events()
-        dispatcher.utter_message(
-            response="utter_account_signup_emailed", name=result.name, email=result.email
-        )
+            self.abort()
+            return {"account_code": None}
+        dispatcher.utter_message(response="utter_account_signup_done", name=created.name)
+        return {**verified_slots(created.customer_id), "account_code": "confirmed"}
+
+
+class ActionCreateAccount(Action):
+    """Ends the sign-up: ``create_account_form`` has created the account once the code
+    e-mailed to the address was typed back (or told the customer why not)."""
+
+    def name(self) -> Text:
+        return "action_create_account"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
         return reset_events()
 
 

@@ -44,6 +44,19 @@ TEMPLATES: Mapping[str, Mapping[str, Tuple[str, str]]] = {
             "如果不是您本人操作，请忽略本邮件，切勿将验证码告诉任何人。",
         ),
     },
+    "sign_up_code": {
+        "en": (
+            "Confirm your e-mail address",
+            "Your code to confirm {email} for your new Gift Shop account is {code}.\n\n"
+            "Type it in the chat to finish signing up. It expires in {minutes} minutes. If "
+            "you didn't ask for an account, ignore this e-mail: none will be created.",
+        ),
+        "zh": (
+            "确认您的邮箱",
+            "用 {email} 注册礼品店账户的验证码是 {code}。\n\n请在聊天窗口中输入以完成注册，"
+            "{minutes} 分钟内有效。如果不是您本人操作，请忽略本邮件，我们不会创建账户。",
+        ),
+    },
     "email_change_code": {
         "en": (
             "Confirm your new e-mail address",

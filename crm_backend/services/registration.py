@@ -5,10 +5,11 @@ identity check).
 Both functions answer the same way for a registered and an unknown address ("we've
 e-mailed <address> with the next steps"); what differs goes only to that address's inbox:
 
-- :func:`sign_up`: a free address gets the account and the welcome e-mail; an address of
-  an active account gets an e-mail offering a password reset (with a single-use link) and
-  no second account; one still held by an account being deleted gets a support ticket,
-  its reference e-mailed.
+- :func:`sign_up`: a free address gets a one-time code (the account is created only when
+  it is typed back, :func:`confirm_sign_up`, so nobody can sign up with an address they
+  do not own); an address of an active account gets an e-mail offering a password reset
+  (with a single-use link) and no second account, and no code can match; one still held
+  by an account being deleted gets a support ticket, its reference e-mailed.
 - :func:`diagnose_registration`: a malformed address is explained (that says nothing
   about accounts); an active account's address gets the password-reset offer by e-mail;
   any other gets a support ticket, its reference e-mailed (never shown in chat).
@@ -26,7 +27,7 @@ from typing import Optional
 from sqlalchemy.exc import IntegrityError
 
 from crm_backend.models import Customer, TicketKind, TicketPriority, utcnow
-from crm_backend.services import accounts, passwords, signing, throttle
+from crm_backend.services import accounts, passwords, signing, throttle, verification
 from crm_backend.services.emails import queue_email
 from crm_backend.services.identifiers import is_valid_email, normalise_email
 from crm_backend.services.tickets import new_ticket, ticket_reference
@@ -48,10 +49,12 @@ class RegistrationDiagnosis:
 
 @dataclass(frozen=True)
 class SignUpResult:
-    """The next steps were e-mailed to ``email`` (whether or not it had an account)."""
+    """The next steps were e-mailed to ``email`` (whether or not it had an account): a
+    code for ``challenge_id`` if it had none."""
 
     name: str
     email: str
+    challenge_id: str
 
 
 def _count_request(
@@ -141,46 +144,35 @@ def sign_up(
     name: object,
     email: object,
     language: str = "en",
-    newsletter: bool = False,
-    marketing_consent: bool = False,
     conversation_id: Optional[str] = None,
     base_url: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> SignUpResult:
-    """Create an account for a free address; otherwise e-mail the address's owner.
+    """Step 1: e-mail a code that confirms ``email`` is the customer's; no account yet.
 
-    The result is the same either way.
+    A free address gets the code (see :func:`confirm_sign_up`); the owner of a registered
+    address is e-mailed the next steps instead, and no code can match. The result is the
+    same either way.
 
     Raises:
         ValidationError: bad name / e-mail / language (``field`` says which).
-        RateLimited: 3 sign-ups with this address in the last hour (registered or not).
+        RateLimited: 3 sign-ups (or 5 codes) for this address in the last hour.
     """
     now = now or utcnow()
     new = accounts.clean_new_account(name, email, language=language)
     with uow:
         _count_request(uow, SIGN_UP, new.email, conversation_id, now)
         holder = uow.customers.get_by_email(new.email)
-        if holder is None:
-            try:
-                accounts.stage_account(
-                    uow,
-                    new,
-                    newsletter=newsletter,
-                    marketing_consent=marketing_consent,
-                    conversation_id=conversation_id,
-                    now=now,
-                )
-            except IntegrityError:  # a concurrent sign-up took the address
-                uow.rollback()
-                throttle.record(  # the rollback dropped this request's count
-                    uow,
-                    action=SIGN_UP,
-                    entity="email",
-                    entity_id=signing.email_fingerprint(new.email),
-                    details={"conversation_id": conversation_id},
-                    now=now,
-                )
-                holder = uow.customers.get_by_email(new.email)
+        challenge = verification.issue_challenge(
+            uow,
+            purpose=verification.SIGN_UP,
+            email=new.email,
+            customer=None,
+            language=language,
+            conversation_id=conversation_id,
+            new_address=holder is None,
+            now=now,
+        )
         if holder is not None:
             _email_next_steps(
                 uow,
@@ -193,7 +185,76 @@ def sign_up(
                 now=now,
             )
         uow.commit()
-    return SignUpResult(name=new.name, email=new.email)
+    return SignUpResult(name=new.name, email=new.email, challenge_id=challenge.challenge_id)
+
+
+def confirm_sign_up(
+    uow: UnitOfWork,
+    *,
+    name: object,
+    email: object,
+    challenge_id: object,
+    code: object,
+    language: str = "en",
+    newsletter: bool = False,
+    marketing_consent: bool = False,
+    conversation_id: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> verification.VerifiedCustomer:
+    """Step 2: the code e-mailed by :func:`sign_up` is right: create the account (with
+    its welcome e-mail) and return it as the verified customer.
+
+    Raises:
+        ValidationError: bad name / e-mail / language / code (not counted as an attempt).
+        WrongCode / TooManyAttempts / CodeExpired: see :func:`verification.confirm_code`;
+            always WrongCode for an address that already had an account.
+    """
+    now = now or utcnow()
+    new = accounts.clean_new_account(name, email, language=language)
+    clean = verification.clean_code(code)
+    with uow:
+        try:
+            verification.check_challenge(
+                uow,
+                purpose=verification.SIGN_UP,
+                email=new.email,
+                challenge_id=str(challenge_id),
+                code=clean,
+                now=now,
+            )
+        except (verification.WrongCode, verification.TooManyAttempts):
+            uow.commit()  # the failed attempt counts
+            raise
+        if uow.customers.get_by_email(new.email) is not None:  # taken since the code was sent
+            uow.commit()
+            raise verification.CodeExpired()
+        try:
+            customer = accounts.stage_account(
+                uow,
+                new,
+                newsletter=newsletter,
+                marketing_consent=marketing_consent,
+                conversation_id=conversation_id,
+                now=now,
+            )
+        except IntegrityError as exc:  # a concurrent sign-up took the address
+            raise verification.CodeExpired() from exc
+        throttle.record(
+            uow,
+            action="customer.verified",
+            entity="customer",
+            entity_id=str(customer.id),
+            details={"conversation_id": conversation_id},
+            now=now,
+        )
+        view = verification.VerifiedCustomer(
+            customer_id=customer.id,
+            name=customer.name,
+            email=customer.email,
+            preferred_language=str(customer.preferred_language),
+        )
+        uow.commit()
+    return view
 
 
 def diagnose_registration(

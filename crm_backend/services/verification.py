@@ -9,6 +9,7 @@
 No table is needed: the challenge lives in the audit log, keyed by a pseudonymous
 fingerprint of the e-mail, as an HMAC of (purpose, challenge id, customer id, e-mail,
 code, expiry) under ``Settings.secret_key``. Codes are never stored, returned or logged.
+A sign-up (:data:`SIGN_UP`) proves the same for an address that has no account yet.
 A challenge expires after 10 minutes, allows 5 wrong attempts and is single-use; each
 address gets at most 5 codes an hour.
 """
@@ -33,7 +34,9 @@ MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 5
 ENTITY = "verification"
 ISSUED, FAILED, SUCCEEDED = "verification.issued", "verification.failed", "verification.succeeded"
-LOGIN, EMAIL_CHANGE = "login", "email_change"
+LOGIN, EMAIL_CHANGE, SIGN_UP = "login", "email_change", "sign_up"
+NO_ACCOUNT_YET = 0  # the "customer id" a sign-up challenge is issued for
+_TEMPLATES = {EMAIL_CHANGE: "email_change_code", SIGN_UP: "sign_up_code"}
 _CODE_RE = re.compile(r"\d{6}")
 _CHALLENGE_RE = re.compile(r"[0-9a-f]{32}")
 
@@ -107,10 +110,12 @@ def issue_challenge(
     customer: Optional[Customer],
     language: object,
     conversation_id: Optional[str] = None,
+    new_address: bool = False,
     now: Optional[datetime] = None,
 ) -> Challenge:
     """Stage a challenge for ``email`` (normalised) in an entered unit of work; e-mail the
-    code if ``customer`` is given. Raises RateLimited after 5 codes an hour."""
+    code if ``customer`` is given, or if ``new_address`` (a sign-up: the code is issued
+    for :data:`NO_ACCOUNT_YET`). Raises RateLimited after 5 codes an hour."""
     now = now or utcnow()
     fingerprint = signing.email_fingerprint(email)
     recent = uow.audit.list_since(ENTITY, fingerprint, now - timedelta(hours=1), actions=[ISSUED])
@@ -125,7 +130,9 @@ def issue_challenge(
     expires_iso = expires_at.isoformat()
     code = signing.new_code()
     customer_id = customer.id if customer is not None else None
-    digest = _digest(purpose, challenge_id, customer_id or 0, email, code, expires_iso)
+    if customer_id is None and new_address:
+        customer_id = NO_ACCOUNT_YET
+    digest = _digest(purpose, challenge_id, customer_id or NO_ACCOUNT_YET, email, code, expires_iso)
     details = {
         "challenge": challenge_id,
         "purpose": purpose,
@@ -137,12 +144,11 @@ def issue_challenge(
     throttle.record(
         uow, action=ISSUED, entity=ENTITY, entity_id=fingerprint, details=details, now=now
     )
-    if customer is not None:
-        template = "email_change_code" if purpose == EMAIL_CHANGE else "verification_code"
+    if customer_id is not None:
         queue_email(
             uow,
             to=email,
-            template=template,
+            template=_TEMPLATES.get(purpose, "verification_code"),
             language=language,
             code=code,
             minutes=int(CODE_TTL.total_seconds() // 60),
@@ -160,7 +166,8 @@ def check_challenge(
     code: str,
     now: Optional[datetime] = None,
 ) -> int:
-    """The customer id the challenge was issued for, if ``code`` is right.
+    """The customer id the challenge was issued for (:data:`NO_ACCOUNT_YET` for a
+    sign-up), if ``code`` is right.
 
     Stages the attempt's audit entry; the caller must commit even when this raises
     :class:`WrongCode` or :class:`TooManyAttempts` (so failures are counted).
@@ -181,7 +188,9 @@ def check_challenge(
         raise TooManyAttempts()
     details = issued[0].details
     customer_id = details.get("customer_id")
-    expected = _digest(purpose, challenge_id, customer_id or 0, email, code, details["expires_at"])
+    expected = _digest(
+        purpose, challenge_id, customer_id or NO_ACCOUNT_YET, email, code, details["expires_at"]
+    )
     if customer_id is None or not signing.digests_match(expected, details.get("digest", "")):
         throttle.record(
             uow,

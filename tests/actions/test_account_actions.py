@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from actions.account_common import VERIFIED_SLOT
 from actions.accounts import (
     ActionCreateAccount,
     ActionRecoverPassword,
@@ -17,6 +18,7 @@ from actions.accounts import (
 )
 from crm_backend.models import Customer, OutboxMessage, Ticket
 from tests.actions.account_support import (  # noqa: F401 - fixtures
+    code_of,
     crm_url_fixture,
     last_email,
     new_customer,
@@ -29,6 +31,7 @@ from tests.actions.account_support import (  # noqa: F401 - fixtures
 )
 
 CREATE = ValidateCreateAccountForm()
+WRONG = "000000"
 
 
 @pytest.mark.parametrize(
@@ -42,7 +45,7 @@ CREATE = ValidateCreateAccountForm()
         ("account_newsletter", "yes", "yes", []),
         ("account_newsletter", "不用了", "no", []),
         ("account_newsletter", "what's that?", None, ["utter_account_yes_or_no"]),
-        ("account_confirm", "no", "no", []),
+        ("account_confirm", "what's that?", None, ["utter_account_yes_or_no"]),
     ],
 )
 def test_create_form_validation(slot, value, expected, said):
@@ -50,15 +53,25 @@ def test_create_form_validation(slot, value, expected, said):
     assert result == {slot: expected} and responses == said
 
 
-def sign_up(email: str, language: str = "zh", newsletter: str = "yes", confirm: str = "yes"):
-    slots = {
+def form_slots(email: str, language: str = "zh", newsletter: str = "yes", **more):
+    return {
         "account_name": "李华",
         "account_email": email,
         "account_newsletter": newsletter,
-        "account_confirm": confirm,
+        "account_confirm": "yes",
         "language": language,
+        **more,
     }
-    return run(ActionCreateAccount(), slots)
+
+
+def ask_code(email: str, language: str = "zh", newsletter: str = "yes"):
+    """The customer confirms the details: a code is e-mailed (or the next steps)."""
+    return validate(CREATE, "account_confirm", "yes", form_slots(email, language, newsletter))
+
+
+def type_code(email: str, challenge: str, code: str, language: str = "zh"):
+    slots = form_slots(email, language, account_challenge=challenge)
+    return validate(CREATE, "account_code", code, slots)
 
 
 def anonymised(messages, email):
@@ -70,36 +83,67 @@ def anonymised(messages, email):
 
 
 @pytest.mark.usefixtures("use_crm")
-def test_sign_up_in_chinese_creates_the_account_and_a_welcome_email(crm_url):
+def test_sign_up_creates_the_account_only_with_the_emailed_code(crm_url):
     email = unique_email("lihua")
-    said, messages, events = sign_up(email)
-    assert said == ["utter_account_signup_emailed"] and messages[0]["email"] == email
-    assert messages[0]["name"] == "李华"
+    result, said, messages = ask_code(email)
+    assert said == ["utter_account_signup_code_sent"] and messages[0]["email"] == email
+    assert result["account_confirm"] == "yes" and result["account_code"] is None
+    with uow(crm_url) as unit:
+        assert unit.customers.get_by_email(email) is None, "no account before the code"
+    code = code_of(last_email(crm_url, email, "sign_up_code"))
+    wrong, said, messages = type_code(email, result["account_challenge"], WRONG)
+    assert wrong == {"account_code": None} and said == ["utter_account_code_wrong"]
+    assert messages[0]["attempts_left"] == 4
+    done, said, messages = type_code(email, result["account_challenge"], code)
+    assert said == ["utter_account_signup_done"] and messages[0]["name"] == "李华"
     with uow(crm_url) as unit:
         customer = unit.customers.get_by_email(email)
         assert customer.name == "李华" and str(customer.preferred_language) == "zh"
         assert customer.newsletter is True
+        assert done[VERIFIED_SLOT] == str(customer.id), "the new customer is verified"
+    assert done["account_code"] == "confirmed"
     assert "欢迎" in last_email(crm_url, email, "welcome").subject
-    assert all(e["value"] is None for e in events), "the form slots are cleared"
+    _, said, _ = type_code(email, result["account_challenge"], code)
+    assert said[0] == "utter_account_code_expired", "the code works once"
 
 
 @pytest.mark.usefixtures("use_crm")
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_sign_up_answer_is_the_same_for_a_registered_address(crm_url, language):
+def test_sign_up_answers_are_the_same_for_a_registered_address(crm_url, language):
     _, registered = new_customer(crm_url)
     fresh = unique_email("fresh")
-    taken = sign_up(registered.upper(), language=language)
-    free = sign_up(fresh, language=language)
-    assert taken[0] == free[0] == ["utter_account_signup_emailed"]
-    assert anonymised(taken[1], registered) == anonymised(free[1], fresh)
-    assert slot_events(taken[2]) == slot_events(free[2])
-    # the difference went to the inboxes: a reset offer, or the welcome
+    taken = ask_code(registered.upper(), language=language)
+    free = ask_code(fresh, language=language)
+    assert taken[1] == free[1] == ["utter_account_signup_code_sent"]
+    assert anonymised(taken[2], registered) == anonymised(free[2], fresh)
+    assert taken[0].keys() == free[0].keys()
+    wrong = [
+        type_code(email, result[0]["account_challenge"], WRONG, language)
+        for email, result in ((registered, taken), (fresh, free))
+    ]
+    assert wrong[0] == wrong[1] and wrong[0][1] == ["utter_account_code_wrong"]
+    # the difference went to the inboxes: a reset offer, or the code
     assert "reset-password?token=" in last_email(crm_url, registered, "account_exists").body
-    last_email(crm_url, fresh, "welcome")
+    last_email(crm_url, fresh, "sign_up_code")
     with uow(crm_url) as unit:
         names = unit.session.execute(select(Customer.name).where(Customer.email == registered))
         assert list(names.scalars()) == ["Test Customer"], "no second account"
-        assert unit.customers.get_by_email(fresh).name == "李华"
+        assert unit.customers.get_by_email(fresh) is None
+
+
+@pytest.mark.usefixtures("use_crm")
+def test_too_many_wrong_codes_end_the_sign_up(crm_url):
+    email = unique_email("guess")
+    result, _, _ = ask_code(email, language="en")
+    answers = [type_code(email, result["account_challenge"], WRONG, "en")[1] for _ in range(5)]
+    assert answers[:4] == [["utter_account_code_wrong"]] * 4
+    assert answers[4] == ["utter_account_signup_locked"]
+    code = code_of(last_email(crm_url, email, "sign_up_code"))
+    assert type_code(email, result["account_challenge"], code, "en")[1] == [
+        "utter_account_signup_locked"
+    ]
+    with uow(crm_url) as unit:
+        assert unit.customers.get_by_email(email) is None
 
 
 @pytest.mark.usefixtures("use_crm")
@@ -107,18 +151,24 @@ def test_repeated_sign_ups_are_rate_limited_alike(crm_url):
     _, registered = new_customer(crm_url)
     fresh = unique_email("again")
     for email in (registered, fresh):
-        answers = [sign_up(email, language="en")[0] for _ in range(4)]
-        assert answers[:3] == [["utter_account_signup_emailed"]] * 3
+        answers = [ask_code(email, language="en")[1] for _ in range(4)]
+        assert answers[:3] == [["utter_account_signup_code_sent"]] * 3
         assert answers[3] == ["utter_account_too_many_requests"]
 
 
 @pytest.mark.usefixtures("use_crm")
-def test_declined_sign_up_creates_nothing(crm_url):
+@pytest.mark.parametrize("slot, answer", [("account_confirm", "no"), ("account_code", "算了")])
+def test_declined_sign_up_creates_nothing(crm_url, slot, answer):
     email = unique_email("declined")
-    said, _, _ = sign_up(email, confirm="no")
+    _, said, _ = validate(CREATE, slot, answer, form_slots(email, account_challenge="0" * 32))
     assert said == ["utter_account_not_created"]
     with uow(crm_url) as unit:
         assert unit.customers.get_by_email(email) is None
+
+
+def test_create_account_action_clears_the_form():
+    said, _, events = run(ActionCreateAccount(), form_slots("a@example.com"))
+    assert said == [] and all(e["value"] is None for e in events)
 
 
 @pytest.mark.parametrize(

@@ -40,9 +40,9 @@ def outbox(live_stack: LiveStack, recipient: str, template: str) -> List[OutboxM
         return rows
 
 
-def latest_code(live_stack: LiveStack, email: str) -> str:
-    messages = outbox(live_stack, email, "verification_code")
-    assert messages, f"no verification code was e-mailed to {email}"
+def latest_code(live_stack: LiveStack, email: str, template: str = "verification_code") -> str:
+    messages = outbox(live_stack, email, template)
+    assert messages, f"no {template} was e-mailed to {email}"
     match = re.search(r"\b(\d{6})\b", messages[-1].body)
     assert match
     return match.group(1)
@@ -67,13 +67,55 @@ def test_sign_up_in_chinese(live_stack: LiveStack, sender: str):
     consent = live_stack.say(sender, email)
     assert "订阅" in texts(consent) and "/affirm" in button_payloads(consent)
     summary = texts(live_stack.say(sender, "/affirm"))
-    assert "陈静" in summary and email in summary
-    done = texts(live_stack.say(sender, "/affirm"))
-    assert "陈静" in done and email in done and "接下来的步骤" in done
+    assert "陈静" in summary and email in summary and "验证码" in summary
+    sent = texts(live_stack.say(sender, "/affirm"))
+    assert email in sent and "6 位验证码" in sent and not re.search(r"\b\d{6}\b", sent)
+    assert customer(live_stack, email) is None, "no account before the code is typed back"
+    code = latest_code(live_stack, email, "sign_up_code")
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    assert "验证码不正确，您还可以再试 4 次" in texts(live_stack.say(sender, wrong))
+    done = texts(live_stack.say(sender, code))
+    assert "陈静" in done and "账户已创建成功" in done and code not in done
     created = customer(live_stack, email)
     assert created is not None and str(created.preferred_language) == "zh" and created.newsletter
     [welcome] = outbox(live_stack, email, "welcome")
     assert "欢迎" in welcome.subject and "陈静" in welcome.body
+    # verified as the new customer: the newsletter is changed without another code
+    again = texts(live_stack.say(sender, "我要退订"))
+    assert "验证码" not in again
+    assert customer(live_stack, email).newsletter is False
+
+
+def sign_up_in_english(live_stack: LiveStack, conversation: str, email: str) -> List[str]:
+    answers = [texts(live_stack.say(conversation, "I'd like to open an account"))]
+    for message in ("Mallory Jones", email, "no", "yes"):
+        answers.append(texts(live_stack.say(conversation, message)))
+    answers.append(texts(live_stack.say(conversation, "000000")))
+    return [answer.replace(email, "<e>") for answer in answers]
+
+
+def test_sign_up_answers_alike_for_a_registered_address(live_stack: LiveStack, sender: str):
+    """Issue #9: signing up with someone else's address creates nothing and the chat
+    answers as for a free one; only the inboxes differ (a reset offer vs the code)."""
+    registered = f"owner.{uuid.uuid4().hex[:8]}@example.com"
+    create_account(crm(live_stack), name="Olga Owner", email=registered)
+    fresh = f"fresh.{uuid.uuid4().hex[:8]}@example.com"
+    taken = sign_up_in_english(live_stack, sender, registered)
+    free = sign_up_in_english(live_stack, uuid.uuid4().hex, fresh)
+    assert taken == free
+    assert "To confirm that <e> is your address" in taken[4]
+    assert "That code isn't right. You have 4 more tries." in taken[5]
+    assert outbox(live_stack, registered, "account_exists")
+    assert not outbox(live_stack, registered, "sign_up_code")
+    assert customer(live_stack, registered).name == "Olga Owner"
+    assert customer(live_stack, fresh) is None
+    # too many wrong codes end the sign-up
+    for _ in range(3):
+        assert "more tries" in texts(live_stack.say(sender, "000000"))
+    locked = texts(live_stack.say(sender, "000000"))
+    assert "haven't created an account" in locked
+    assert "code" not in texts(live_stack.say(sender, "hi")), "the form is gone"
+    assert customer(live_stack, registered).name == "Olga Owner"
 
 
 def test_password_reset_in_english_never_shows_the_token(live_stack: LiveStack, sender: str):
@@ -168,6 +210,7 @@ def test_review_with_a_rating_is_stored(live_stack: LiveStack, sender: str):
     [
         ("delete my account", "e-mail", "never mind", "stopped"),
         ("我要注销账号", "邮箱", "算了", "取消"),
+        ("I'd like to open an account", "name", "never mind", "stopped"),
     ],
 )
 def test_account_forms_can_be_abandoned(
