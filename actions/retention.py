@@ -152,3 +152,16 @@ class ActionRetentionAnswer(Action):
     ) -> List[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         return await answer_retention_offer(dispatcher, tracker, accept=intent == "affirm")
+
+
+class ActionForgetRetentionOffer(Action):
+    """After a form that showed an inline offer was abandoned: the offer stays valid (its
+    code was shown), but a later bare yes/no is no longer read as the answer to it."""
+
+    def name(self) -> Text:
+        return "action_forget_retention_offer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        return [SlotSet(OFFER_SLOT, None)] if tracker.get_slot(OFFER_SLOT) else []

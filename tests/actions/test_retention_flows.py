@@ -246,3 +246,19 @@ def test_also_bought_leaves_out_what_is_already_shown():
     others = [json.loads(b["payload"][len("/place_order") :])["product"]
               for b in again.messages[0]["buttons"]]  # fmt: skip
     assert shown[0] not in others and len(others) == len(shown)
+
+
+def test_abandoning_a_form_forgets_the_inline_offer():
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.retention import OFFER_SLOT, ActionForgetRetentionOffer
+
+    def run_with(slots):
+        t = Tracker("c", slots, {"text": "never mind"}, [], False, None, {}, "action_listen")
+        return asyncio.run(ActionForgetRetentionOffer().run(CollectingDispatcher(), t, {}))
+
+    assert run_with({OFFER_SLOT: "7"}) == [
+        {"event": "slot", "timestamp": None, "name": OFFER_SLOT, "value": None}
+    ]
+    assert run_with({OFFER_SLOT: None}) == []
