@@ -81,16 +81,24 @@ def event_broker(url: str, queue: str) -> Dict[str, Any]:
     }
 
 
+def action_endpoint(settings: Settings) -> Dict[str, Any]:
+    """The action server. With Rasa's selective domain the ~120 KB domain (bilingual
+    responses included) is no longer serialised into every action call: Rasa sends it only
+    to the actions that need it, which are the ``validate_<form>`` validators (Rasa does so
+    for every action named ``validate_*``; they read the forms' required slots)."""
+    return {"url": settings.action_url, "enable_selective_domain": True}
+
+
 def endpoints(settings: Settings) -> Dict[str, Any]:
     """The endpoints of the settings' profile."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     if settings.profile != SCALE_PROFILE:
         return {
-            "action_endpoint": {"url": settings.action_url},
+            "action_endpoint": action_endpoint(settings),
             "tracker_store": tracker_store(settings.tracker_url),
         }
     config: Dict[str, Any] = {
-        "action_endpoint": {"url": settings.action_url},
+        "action_endpoint": action_endpoint(settings),
         "tracker_store": tracker_store(settings.tracker_url, TRACKER_STORE_CLASS),
     }
     if settings.redis_url:

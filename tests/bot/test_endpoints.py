@@ -18,7 +18,10 @@ def _scale(tmp_path: Path, **extra: object) -> Settings:
 def test_embedded_profile_is_sqlite_trackers_and_nothing_else(tmp_path: Path) -> None:
     config = endpoints(Settings(var_dir=tmp_path, action_port=6000))
     assert config == {
-        "action_endpoint": {"url": "http://127.0.0.1:6000/webhook"},
+        "action_endpoint": {
+            "url": "http://127.0.0.1:6000/webhook",
+            "enable_selective_domain": True,
+        },
         "tracker_store": {
             "type": "SQL",
             "dialect": "sqlite",
@@ -80,3 +83,27 @@ def test_scale_profile_without_broker_or_locks(tmp_path: Path) -> None:
 def test_written_file_is_valid_yaml(tmp_path: Path) -> None:
     path = write_endpoints(_scale(tmp_path), tmp_path / "out" / "endpoints.yml")
     assert yaml.safe_load(path.read_text())["lock_store"]["type"] == "redis"
+
+
+def test_with_selective_domain_only_form_validators_get_the_domain() -> None:
+    """Rasa sends the domain to actions named ``validate_*``; every action class that
+    reads it (the form validators) must be one of them, and the domain lists them all."""
+    import inspect
+
+    from rasa.shared.core.domain import Domain
+    from rasa_sdk import FormValidationAction
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    validators = {
+        name
+        for name, action in executor.actions.items()
+        if inspect.ismethod(action)
+        and isinstance(getattr(action, "__self__", None), FormValidationAction)
+    }
+    assert validators and all(name.startswith("validate_") for name in validators)
+    domain = Domain.load("domain.yml")
+    for name in validators:
+        assert domain.does_custom_action_explicitly_need_domain(name), name
+    assert not domain.does_custom_action_explicitly_need_domain("action_order_status")
