@@ -149,6 +149,51 @@ def _average_order(score: Any) -> Optional[Decimal]:
     return Decimal(score.rfm_monetary) / int(score.rfm_frequency)
 
 
+def _customer_offers(uow: UnitOfWork, customer_id: int, when: datetime) -> List[RetentionOffer]:
+    """The customer's offers (customer row locked; stale offers marked expired)."""
+    customer = uow.customers.get_for_update(customer_id)
+    if customer is None or not customer.is_active:
+        raise NotFound(CUSTOMER_NOT_FOUND)
+    offers = uow.offers.list_for_customer(customer_id)
+    _expire_stale(offers, when)
+    return offers
+
+
+def _add_offer(
+    uow: UnitOfWork,
+    customer_id: int,
+    size: Tuple[OfferType, Decimal],
+    *,
+    reason: str,
+    churn: float,
+    control: bool,
+    when: datetime,
+    policy: RetentionPolicy,
+) -> Tuple[RetentionOffer, Optional[RetentionOffer]]:
+    """Stage a new offer (or control row). Insert-then-verify: if a concurrent writer's
+    live row slipped past the lock, the new row is rolled back and that winner returned."""
+    kind, value = size
+    offer = RetentionOffer(
+        customer_id=customer_id,
+        type=kind,
+        value=value,
+        reason=reason,
+        churn_score=round(churn, 4),
+        status=OfferStatus.OFFERED,
+        code=None if control else _new_code(),
+        expires_at=when + timedelta(days=policy.offer_days),
+        control_group=control,
+        created_at=when,
+    )
+    uow.offers.add(offer)
+    uow.flush()
+    rivals = [o for o in uow.offers.list_for_customer(customer_id) if _is_live(o, when)]
+    if len(rivals) > 1 and min(o.id for o in rivals) != offer.id:
+        uow.rollback()
+        return offer, min(rivals, key=lambda o: o.id)
+    return offer, None
+
+
 def offer_retention(
     uow: UnitOfWork,
     customer_id: int,
@@ -168,11 +213,7 @@ def offer_retention(
         raise ValidationError(f"trigger must be one of {', '.join(TRIGGERS)}", field="trigger")
     when = now or datetime.now(timezone.utc)
     with uow:
-        customer = uow.customers.get_for_update(customer_id)
-        if customer is None or not customer.is_active:
-            raise NotFound(CUSTOMER_NOT_FOUND)
-        offers = uow.offers.list_for_customer(customer_id)
-        _expire_stale(offers, when)
+        offers = _customer_offers(uow, customer_id, when)
         score = uow.scores.get(customer_id)
         churn = None if score is None or score.churn_score is None else float(score.churn_score)
         live = next((o for o in offers if _is_live(o, when)), None)
@@ -194,25 +235,11 @@ def offer_retention(
         assert score is not None and churn is not None  # no decision yet: both are set
         control = in_control_group(customer_id, policy)
         kind, value = size_offer(score.cltv, churn, _average_order(score), policy)
-        offer = RetentionOffer(
-            customer_id=customer_id,
-            type=kind,
-            value=value,
-            reason=trigger,
-            churn_score=round(churn, 4),
-            status=OfferStatus.OFFERED,
-            code=None if control else _new_code(),
-            expires_at=when + timedelta(days=policy.offer_days),
-            control_group=control,
-            created_at=when,
-        )
-        uow.offers.add(offer)
-        uow.flush()
-        # insert-then-verify: a concurrent writer that slipped past the lock loses
-        rivals = [o for o in uow.offers.list_for_customer(customer_id) if _is_live(o, when)]
-        if len(rivals) > 1 and min(o.id for o in rivals) != offer.id:
-            uow.rollback()
-            winner = min(rivals, key=lambda o: o.id)
+        offer, winner = _add_offer(
+            uow, customer_id, (kind, value), reason=trigger, churn=churn, control=control,
+            when=when, policy=policy,
+        )  # fmt: skip
+        if winner is not None:
             if winner.control_group:
                 return RetentionDecision(CONTROL, None, churn)
             return RetentionDecision(EXISTING, _view(winner), churn)
@@ -254,11 +281,7 @@ def make_offer(
     customer_id = _check_customer_id(customer_id)
     when = now or datetime.now(timezone.utc)
     with uow:
-        customer = uow.customers.get_for_update(customer_id)
-        if customer is None or not customer.is_active:
-            raise NotFound(CUSTOMER_NOT_FOUND)
-        offers = uow.offers.list_for_customer(customer_id)
-        _expire_stale(offers, when)
+        offers = _customer_offers(uow, customer_id, when)
         live = next((o for o in offers if _is_live(o, when)), None)
         if live is not None and live.control_group:
             uow.commit()
@@ -274,20 +297,14 @@ def make_offer(
         churn = 0.0 if score is None or score.churn_score is None else float(score.churn_score)
         cltv = None if score is None else score.cltv
         kind, value = size_offer(cltv, churn, _average_order(score), policy)
-        offer = RetentionOffer(
-            customer_id=customer_id,
-            type=kind,
-            value=value,
-            reason=AGENT_REASON,
-            churn_score=round(churn, 4),
-            status=OfferStatus.OFFERED,
-            code=_new_code(),
-            expires_at=when + timedelta(days=policy.offer_days),
-            control_group=False,
-            created_at=when,
-        )
-        uow.offers.add(offer)
-        uow.flush()
+        offer, winner = _add_offer(
+            uow, customer_id, (kind, value), reason=AGENT_REASON, churn=churn, control=False,
+            when=when, policy=policy,
+        )  # fmt: skip
+        if winner is not None:  # a concurrent offer won: never a second live one
+            if winner.control_group:
+                raise InvalidState("This customer was just put in the retention control group.")
+            return _view(winner)
         uow.audit.record(
             actor, "retention.offered", "retention_offer", str(offer.id),
             {"trigger": AGENT_REASON, "type": str(kind), "value": str(value), "churn_score": churn},
