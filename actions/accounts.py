@@ -24,9 +24,16 @@ from actions.account_common import (
 )
 from actions.crm import call_service
 from actions.language import conversation_language
-from actions.verification import RESEND, AccountFormValidation
+from actions.verification import (
+    EXPIRED,
+    LOCKED,
+    RESEND,
+    RETRY,
+    AccountFormValidation,
+    explain_code_failure,
+)
 from crm_backend import errors
-from crm_backend.services import accounts, passwords, registration, verification
+from crm_backend.services import accounts, passwords, registration
 from crm_backend.services.throttle import RateLimited
 
 
@@ -177,22 +184,15 @@ class ValidateCreateAccountForm(AccountFormValidation):
                     conversation_id=tracker.sender_id,
                 )
             )
-        except verification.WrongCode as wrong:
-            dispatcher.utter_message(
-                response="utter_account_code_wrong", attempts_left=wrong.attempts_left
-            )
-            return {"account_code": None}
-        except errors.ValidationError:
-            dispatcher.utter_message(response="utter_account_code_malformed")
-            return {"account_code": None}
-        except verification.TooManyAttempts:
-            dispatcher.utter_message(response="utter_account_signup_locked")
-            self.abort()
-            return {"account_code": None, "account_challenge": None}
-        except verification.CodeExpired:
-            dispatcher.utter_message(response="utter_account_code_expired")
-            return await self._send_code(email, dispatcher, tracker)
-        except Exception:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - the code's problems are explained below
+            failure = explain_code_failure(error, dispatcher, "utter_account_signup_locked")
+            if failure == RETRY:
+                return {"account_code": None}
+            if failure == LOCKED:
+                self.abort()
+                return {"account_code": None, "account_challenge": None}
+            if failure == EXPIRED:
+                return await self._send_code(email, dispatcher, tracker)
             technical_problem(dispatcher, tracker, "creating an account")
             self.abort()
             return {"account_code": None}

@@ -25,9 +25,9 @@ from actions.account_common import (
 )
 from actions.crm import call_service
 from actions.language import conversation_language
-from actions.verification import RESEND, VerifyingFormValidation
+from actions.verification import RESEND, RETRY, VerifyingFormValidation, explain_code_failure
 from crm_backend import errors
-from crm_backend.services import accounts, email_change, verification
+from crm_backend.services import accounts, email_change
 from crm_backend.services.throttle import RateLimited
 
 CONFIRMED = "confirmed"
@@ -146,24 +146,6 @@ class ValidateEditAccountForm(VerifyingFormValidation):
                     conversation_id=tracker.sender_id,
                 )
             )
-        except verification.WrongCode as wrong:
-            dispatcher.utter_message(
-                response="utter_account_code_wrong", attempts_left=wrong.attempts_left
-            )
-            return {"account_new_email_code": None}
-        except errors.ValidationError:
-            dispatcher.utter_message(response="utter_account_code_malformed")
-            return {"account_new_email_code": None}
-        except (verification.TooManyAttempts, verification.CodeExpired) as failure:
-            locked = isinstance(failure, verification.TooManyAttempts)
-            dispatcher.utter_message(
-                response="utter_account_code_locked" if locked else "utter_account_code_expired"
-            )
-            return {
-                "account_new_value": None,
-                "account_new_email_code": None,
-                "account_challenge": None,
-            }
         except errors.Conflict:
             dispatcher.utter_message(response="utter_account_email_taken")
             return {
@@ -171,7 +153,16 @@ class ValidateEditAccountForm(VerifyingFormValidation):
                 "account_new_email_code": None,
                 "account_challenge": None,
             }
-        except Exception:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - the code's problems are explained below
+            failure = explain_code_failure(error, dispatcher)
+            if failure == RETRY:
+                return {"account_new_email_code": None}
+            if failure is not None:
+                return {
+                    "account_new_value": None,
+                    "account_new_email_code": None,
+                    "account_challenge": None,
+                }
             technical_problem(dispatcher, tracker, "confirming an e-mail change")
             self.abort()
             return {"account_new_email_code": None}

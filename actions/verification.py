@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextvars
 import re
 from abc import abstractmethod
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -38,6 +38,38 @@ VERIFICATION_SLOTS = ("account_email", "account_code")
 RESEND = re.compile(
     r"resend|send (it )?again|new code|didn'?t (get|receive)|重新发|再发|没收到|重发", re.I
 )
+# what explain_code_failure found wrong with a typed one-time code
+RETRY, LOCKED, EXPIRED = "retry", "locked", "expired"
+
+
+def explain_code_failure(
+    error: BaseException,
+    dispatcher: CollectingDispatcher,
+    locked_response: str = "utter_account_code_locked",
+) -> Optional[str]:
+    """Tell the customer why a typed one-time code was not accepted.
+
+    Returns :data:`RETRY` (a wrong or malformed code: ask for it again), :data:`LOCKED`
+    (too many tries) or :data:`EXPIRED`, each already explained; None when ``error`` is
+    not about the code (the caller handles it).
+    """
+    if isinstance(error, verification.WrongCode):
+        dispatcher.utter_message(
+            response="utter_account_code_wrong", attempts_left=error.attempts_left
+        )
+        return RETRY
+    if isinstance(error, errors.ValidationError):
+        dispatcher.utter_message(response="utter_account_code_malformed")
+        return RETRY
+    if isinstance(error, verification.TooManyAttempts):
+        dispatcher.utter_message(response=locked_response)
+        return LOCKED
+    if isinstance(error, verification.CodeExpired):
+        dispatcher.utter_message(response="utter_account_code_expired")
+        return EXPIRED
+    return None
+
+
 _ABORTED: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "account_form_aborted", default=False
 )
@@ -152,21 +184,12 @@ class VerifyingFormValidation(AccountFormValidation):
                     uow, email, challenge_id, slot_value, conversation_id=tracker.sender_id
                 )
             )
-        except verification.WrongCode as wrong:
-            dispatcher.utter_message(
-                response="utter_account_code_wrong", attempts_left=wrong.attempts_left
-            )
-            return {"account_code": None}
-        except errors.ValidationError:
-            dispatcher.utter_message(response="utter_account_code_malformed")
-            return {"account_code": None}
-        except (verification.TooManyAttempts, verification.CodeExpired) as failure:
-            locked = isinstance(failure, verification.TooManyAttempts)
-            dispatcher.utter_message(
-                response="utter_account_code_locked" if locked else "utter_account_code_expired"
-            )
-            return {"account_email": None, "account_code": None, "account_challenge": None}
-        except Exception:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - the code's problems are explained below
+            failure = explain_code_failure(error, dispatcher)
+            if failure == RETRY:
+                return {"account_code": None}
+            if failure is not None:
+                return {"account_email": None, "account_code": None, "account_challenge": None}
             technical_problem(dispatcher, tracker, "checking a verification code")
             self.abort()
             return {"account_code": None}
