@@ -25,6 +25,8 @@ from rasa.core.actions.forms import FormAction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event
 
+from bot.patching import patch_once
+
 logger = logging.getLogger(__name__)
 APOLOGY_RESPONSE = "utter_technical_problem"
 FALLBACK_TEXT = (
@@ -92,7 +94,4 @@ def wrap(original: Callable[..., Coroutine[Any, Any, bool]]) -> Callable[..., An
 
 def install() -> None:
     """Wrap ``MessageProcessor._run_action`` once per process."""
-    original = MessageProcessor._run_action
-    if getattr(original, _MARK, False):
-        return
-    setattr(MessageProcessor, "_run_action", wrap(original))  # noqa: B010
+    patch_once(MessageProcessor, "_run_action", _MARK, wrap)

@@ -22,6 +22,8 @@ from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
+from bot.patching import patch_once
+
 _MARK = "_shop_fast_validation"
 
 
@@ -48,7 +50,5 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
 
 
 def install() -> None:
-    if getattr(RemoteAction._validate_action_result, _MARK, False):
-        return
-    setattr(validate_action_result, _MARK, True)
-    setattr(RemoteAction, "_validate_action_result", validate_action_result)  # noqa: B010
+    """Use :func:`validate_action_result` for every remote action, once per process."""
+    patch_once(RemoteAction, "_validate_action_result", _MARK, lambda _: validate_action_result)

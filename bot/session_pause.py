@@ -11,10 +11,12 @@ module installs it in every Rasa process.
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, Callable, Coroutine, List
 
 from rasa.core.actions.action import ActionSessionStart
 from rasa.shared.core.events import ActionExecuted, ConversationPaused, Event
+
+from bot.patching import patch_once
 
 _MARK = "_shop_keeps_pause"
 
@@ -28,11 +30,8 @@ def keep_pause(events: List[Event], was_paused: bool) -> List[Event]:
     return [*events[:at], ConversationPaused(), *events[at:]]
 
 
-def install() -> None:
-    """Patch ``ActionSessionStart.run`` once per process."""
-    original = ActionSessionStart.run
-    if getattr(original, _MARK, False):
-        return
+def wrap(original: Callable[..., Coroutine[Any, Any, List[Event]]]) -> Callable[..., Any]:
+    """``ActionSessionStart.run`` that keeps a held conversation paused."""
 
     async def run(
         self: ActionSessionStart, output_channel: Any, nlg: Any, tracker: Any, domain: Any
@@ -40,5 +39,9 @@ def install() -> None:
         events = await original(self, output_channel, nlg, tracker, domain)
         return keep_pause(list(events), tracker.is_paused())
 
-    setattr(run, _MARK, True)
-    setattr(ActionSessionStart, "run", run)  # noqa: B010
+    return run
+
+
+def install() -> None:
+    """Patch ``ActionSessionStart.run`` once per process."""
+    patch_once(ActionSessionStart, "run", _MARK, wrap)

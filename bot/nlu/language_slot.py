@@ -25,6 +25,7 @@ from rasa.core.actions.action import ActionExtractSlots
 from rasa.shared.core.events import Event, SlotSet
 
 from bot.nlu.language import LANGUAGE_SLOT, language_slot_update
+from bot.patching import patch_once
 
 MAPPING_ACTION = "action_detect_language"
 _MARK = "_shop_language_in_process"
@@ -59,7 +60,4 @@ def wrap(original: Callable[..., Coroutine[Any, Any, List[Event]]]) -> Callable[
 
 def install() -> None:
     """Patch ``ActionExtractSlots`` once per process."""
-    original = ActionExtractSlots._run_custom_action
-    if getattr(original, _MARK, False):
-        return
-    setattr(ActionExtractSlots, "_run_custom_action", wrap(original))  # noqa: B010
+    patch_once(ActionExtractSlots, "_run_custom_action", _MARK, wrap)
