@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import action_failures, action_validation, session_pause
+from bot import action_failures, action_validation, graph_runner, session_pause
 from bot.channels.rate_limit import ChatRateLimiter
 from crm_backend import log_masking
 
@@ -32,6 +32,8 @@ action_validation.install()
 session_pause.install()
 # no e-mail, phone or card number in Rasa's logs (crm_backend/log_masking.py)
 log_masking.install()
+# the predict graph runs in a precomputed order, without Dask (bot/graph_runner.py)
+graph_runner.install()
 
 MAX_MESSAGE_CHARS = 2000
 MAX_METADATA_CHARS = 2000
