@@ -1,13 +1,15 @@
 """Rasa's endpoints file, rendered from the settings for the chosen profile.
 
 - embedded (default): the action server and Rasa's SQL tracker store on SQLite in
-  ``VAR_DIR``; in-memory lock store; no event broker (the analytics writer reads the
+  ``VAR_DIR`` (with the validated tracker cache of ``bot/tracker_cache.py``, as in the
+  scale profile); in-memory lock store; no event broker (the analytics writer reads the
   tracker store directly: ``crm_backend.analytics``).
 - scale (``PROFILE=scale``): the tracker store on PostgreSQL (``TRACKER_DB_URL``), Rasa's
   Redis lock store (``REDIS_URL``: its own db index and key prefix) so that several Rasa
   processes can share conversations, and Rasa's Pika event broker to RabbitMQ
   (``RABBITMQ_URL``, queue ``EVENTS_QUEUE`` on its own fanout exchange). The store and the
-  broker are Rasa's classes with two hardenings explained in ``bot/resilient.py``.
+  broker are Rasa's classes with two hardenings explained in ``bot/resilient.py``, the store
+  also with the cache of ``bot/tracker_cache.py``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from crm_backend.settings import Settings
 
 SCALE_PROFILE = "scale"
 LOCK_KEY_PREFIX = "shopscale"  # Rasa requires an alphanumeric prefix
-TRACKER_STORE_CLASS = "bot.resilient.PingingSQLTrackerStore"
+TRACKER_STORE_CLASS = "bot.tracker_cache.CachingSQLTrackerStore"
 EVENT_BROKER_CLASS = "bot.resilient.BufferedPikaEventBroker"
 
 
@@ -95,7 +97,7 @@ def endpoints(settings: Settings) -> Dict[str, Any]:
     if settings.profile != SCALE_PROFILE:
         return {
             "action_endpoint": action_endpoint(settings),
-            "tracker_store": tracker_store(settings.tracker_url),
+            "tracker_store": tracker_store(settings.tracker_url, TRACKER_STORE_CLASS),
         }
     config: Dict[str, Any] = {
         "action_endpoint": action_endpoint(settings),

@@ -36,15 +36,16 @@ import collections
 import json
 import logging
 from asyncio import AbstractEventLoop
-from typing import Any, Deque, Dict, Optional, Text
+from typing import Any, Deque, Dict, List, Optional, Text
 
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 MAX_BUFFERED = 20_000
@@ -87,9 +88,20 @@ class PingingSQLTrackerStore(SQLTrackerStore):
                         data=json.dumps(data),
                     )
                 )
+            self._before_commit(session, tracker, events)
             session.commit()
+        self._after_commit(tracker, events)
         if self.event_broker is not None and events:
             await self._stream_new_events(self.event_broker, events, tracker.sender_id)
+
+
+    def _before_commit(
+        self, session: Session, tracker: DialogueStateTracker, events: List[Event]
+    ) -> None:
+        """Hook: the new events are added to ``session``, not yet committed."""
+
+    def _after_commit(self, tracker: DialogueStateTracker, events: List[Event]) -> None:
+        """Hook: the new events are stored."""
 
 
 class BufferedPikaEventBroker(PikaEventBroker):

@@ -23,7 +23,7 @@ def test_embedded_profile_is_sqlite_trackers_and_nothing_else(tmp_path: Path) ->
             "enable_selective_domain": True,
         },
         "tracker_store": {
-            "type": "SQL",
+            "type": "bot.tracker_cache.CachingSQLTrackerStore",
             "dialect": "sqlite",
             "db": str(tmp_path / "rasa_tracker.sqlite3"),
         },
@@ -33,7 +33,7 @@ def test_embedded_profile_is_sqlite_trackers_and_nothing_else(tmp_path: Path) ->
 def test_scale_profile_defaults(tmp_path: Path) -> None:
     config = endpoints(_scale(tmp_path))
     assert config["tracker_store"] == {
-        "type": "bot.resilient.PingingSQLTrackerStore",
+        "type": "bot.tracker_cache.CachingSQLTrackerStore",
         "dialect": "postgresql",
         "url": "127.0.0.1",
         "port": 5432,
