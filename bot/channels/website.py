@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import action_failures, action_validation, graph_runner, session_pause
+from bot import action_failures, action_validation, graph_runner, past_states, session_pause
 from bot.channels.rate_limit import ChatRateLimiter
 from crm_backend import log_masking
 
@@ -34,6 +34,8 @@ session_pause.install()
 log_masking.install()
 # the predict graph runs in a precomputed order, without Dask (bot/graph_runner.py)
 graph_runner.install()
+# a live conversation's dialogue states are extended, not rebuilt (bot/past_states.py)
+past_states.install()
 
 MAX_MESSAGE_CHARS = 2000
 MAX_METADATA_CHARS = 2000
