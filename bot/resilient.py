@@ -94,7 +94,6 @@ class PingingSQLTrackerStore(SQLTrackerStore):
         if self.event_broker is not None and events:
             await self._stream_new_events(self.event_broker, events, tracker.sender_id)
 
-
     def _before_commit(
         self, session: Session, tracker: DialogueStateTracker, events: List[Event]
     ) -> None:
