@@ -18,10 +18,11 @@ Between two messages of one conversation only that conversation's lock holder wr
 A tracker whose save started a new session is dropped from the cache: the next
 ``retrieve`` loads just the new session, as Rasa does.
 
-On SQLite (embedded profile) the store also uses write-ahead logging with
+On SQLite (embedded profile) the store also keeps its connections open (SQLAlchemy 1.4
+opens and closes one per session for a database file) and uses write-ahead logging with
 ``synchronous=NORMAL``: a commit no longer waits for an fsync (which blocked the event
 loop ~1 ms per save); a crash of the process loses nothing, a power cut can lose the
-last commits.
+last commits. Together ~14 % of the Rasa process's time under load (py-spy).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.resilient import PingingSQLTrackerStore
 
@@ -72,7 +74,19 @@ class CachingSQLTrackerStore(PingingSQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
+            # SQLAlchemy 1.4 opens and closes a file database's connection per session;
+            # in WAL mode closing the last one also checkpoints the log. Keep a few open.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(
+                url,
+                poolclass=QueuePool,
+                pool_size=2,
+                max_overflow=6,
+                connect_args={"check_same_thread": False},
+            )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.sessionmaker = sessionmaker(bind=self.engine)
         table = self.SQLEvent.__table__
         self._stamp_query = sa.select(sa.func.count(), sa.func.max(table.c.id)).where(
             table.c.sender_id == sa.bindparam("sender_id")

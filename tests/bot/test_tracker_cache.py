@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.pool import QueuePool
 
 from bot.endpoints import TRACKER_STORE_CLASS, tracker_store
 from bot.tracker_cache import CachingSQLTrackerStore
@@ -174,10 +175,11 @@ def test_a_new_domain_empties_the_cache(tracker_url: str, monkeypatch: pytest.Mo
     assert not store._cache
 
 
-def test_sqlite_commits_use_write_ahead_logging(
+def test_sqlite_connections_are_pooled_and_use_write_ahead_logging(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = make_store(f"sqlite:///{tmp_path / 'trackers.sqlite3'}", monkeypatch)
+    assert isinstance(store.engine.pool, QueuePool)  # connections stay open between sessions
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
