@@ -19,7 +19,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import action_failures, action_validation, graph_runner, past_states, session_pause
+from bot import (
+    action_failures,
+    action_validation,
+    graph_runner,
+    http_client,
+    past_states,
+    session_pause,
+)
 from bot.channels.rate_limit import ChatRateLimiter
 from crm_backend import log_masking
 
@@ -36,6 +43,8 @@ log_masking.install()
 graph_runner.install()
 # a live conversation's dialogue states are extended, not rebuilt (bot/past_states.py)
 past_states.install()
+# custom actions are called over kept-alive connections (bot/http_client.py)
+http_client.install()
 
 MAX_MESSAGE_CHARS = 2000
 MAX_METADATA_CHARS = 2000
