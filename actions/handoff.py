@@ -29,10 +29,9 @@ from crm_backend.settings import get_settings
 logger = logging.getLogger(__name__)
 COMPLAINT_FORM = "complaint_form"
 
-REASON_SLOT = "escalation_reason"
-OFFER_SLOT = "offer_human"
-OFFER_RESPONSE = "utter_offer_human"
-FALLBACK_INTENT = "nlu_fallback"
+REASON_SLOT = escalation.REASON_SLOT
+OFFER_SLOT = escalation.OFFER_SLOT
+OFFER_RESPONSE = escalation.OFFER_RESPONSE
 
 
 def _customer_id(tracker: Tracker) -> Optional[int]:
@@ -60,12 +59,8 @@ def _intent(event: Dict[str, Any]) -> Optional[str]:
 
 def repeated_fallback(tracker: Tracker) -> bool:
     """Is this the second misunderstood message in a row (and no offer made since)?"""
-    users = [e for e in tracker.events if e.get("event") == "user"]
-    if len(users) < 2 or _intent(users[-1]) != FALLBACK_INTENT:
-        return False
-    if _intent(users[-2]) != FALLBACK_INTENT:
-        return False
-    return _last_bot_response(tracker) != OFFER_RESPONSE
+    intents = [_intent(e) for e in tracker.events if e.get("event") == "user"]
+    return escalation.repeated_fallback(intents, _last_bot_response(tracker))
 
 
 class ActionCheckEscalation(Action):
@@ -102,13 +97,8 @@ class ActionCheckEscalation(Action):
                 reason = escalation.escalation_reason(
                     message, threshold=threshold, churn_band=band, answering_complaint=answering
                 )
-        events: List[EventType] = []
-        if reason != tracker.get_slot(REASON_SLOT):
-            events.append(SlotSet(REASON_SLOT, reason))
-        offer = repeated_fallback(tracker)
-        if offer != bool(tracker.get_slot(OFFER_SLOT)):
-            events.append(SlotSet(OFFER_SLOT, offer))
-        return events
+        changes = escalation.slot_changes(reason, repeated_fallback(tracker), tracker.slots)
+        return [SlotSet(name, value) for name, value in changes.items()]
 
 
 class ActionHandoff(Action):

@@ -29,6 +29,8 @@ def _phone(match: "re.Match[str]") -> str:
     if not 8 <= digits <= 15 or _DATE.match(found):
         return found
     return "<phone>"
+
+
 _installed = False
 
 

@@ -12,9 +12,11 @@ docs/scale.md, "Where the time goes").
 action server (:func:`bot.nlu.language.language_slot_update`): same events, at the same
 point of the turn (also while the conversation is paused for an agent), so conditional
 response variations and switching languages mid-conversation behave exactly as before.
-Every other custom slot mapping still goes to the action server, and so does this one
-in a process where the patch is not installed. The ``LanguageDetector`` installs it when
-it is loaded, i.e. in every process that serves a model producing ``language``.
+``action_check_escalation`` is answered in-process too unless the message needs the CRM
+(:mod:`bot.nlu.escalation_slot`). Every other custom slot mapping still goes to the
+action server, and so do these two in a process where the patch is not installed. The
+``LanguageDetector`` installs it when it is loaded, i.e. in every process that serves a
+model producing ``language``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any, Callable, Coroutine, List
 from rasa.core.actions.action import ActionExtractSlots
 from rasa.shared.core.events import Event, SlotSet
 
+from bot.nlu.escalation_slot import MAPPING_ACTION as ESCALATION_ACTION
+from bot.nlu.escalation_slot import escalation_slot_events
 from bot.nlu.language import LANGUAGE_SLOT, language_slot_update
 from bot.patching import patch_once
 
@@ -52,6 +56,10 @@ def wrap(original: Callable[..., Coroutine[Any, Any, List[Event]]]) -> Callable[
     ) -> List[Event]:
         if custom_action == MAPPING_ACTION:
             return language_slot_events(tracker)
+        if custom_action == ESCALATION_ACTION:
+            events = escalation_slot_events(tracker)
+            if events is not None:
+                return events
         return await original(self, custom_action, output_channel, nlg, tracker, domain)
 
     setattr(_run_custom_action, _MARK, True)

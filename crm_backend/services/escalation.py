@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 NEGATIVE = "negative"
 COMPLAINT_INTENT = "complaint"
@@ -28,6 +28,11 @@ ANSWER_INTENTS = frozenset({"affirm", "deny", "inform", "greet", "goodbye", "tha
 BARE_ANSWER_WORDS = 3.0  # a Chinese character counts half a word
 _LATIN_WORD = re.compile(r"[^\W\u3400-\u9fff]+")
 _HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+FALLBACK_INTENT = "nlu_fallback"
+OFFER_RESPONSE = "utter_offer_human"  # the bot's "shall I get you a person?"
+REASON_SLOT = "escalation_reason"
+OFFER_SLOT = "offer_human"
 
 REASON_CUSTOMER_REQUEST = "customer_request"
 REASON_REPEATED_FALLBACK = "repeated_fallback"
@@ -126,3 +131,30 @@ def priority_for(reason: str, *, churn_band: Optional[str] = None) -> str:
     if reason in (REASON_NEGATIVE_SENTIMENT, REASON_NEGATIVE_COMPLAINT):
         return "high"
     return "normal"
+
+
+def repeated_fallback(
+    user_intents: Sequence[Optional[str]], last_bot_response: Optional[str]
+) -> bool:
+    """Is this the second misunderstood message in a row (and no offer made since)?
+
+    ``user_intents``: the intents of the conversation's user messages, oldest first;
+    ``last_bot_response``: the response name of the bot's latest message.
+    """
+    if len(user_intents) < 2 or user_intents[-1] != FALLBACK_INTENT:
+        return False
+    return user_intents[-2] == FALLBACK_INTENT and last_bot_response != OFFER_RESPONSE
+
+
+def slot_changes(
+    reason: Optional[str],
+    offer_human: bool,
+    slots: Mapping[str, Any],
+) -> Dict[str, Any]:
+    """The values of ``escalation_reason`` / ``offer_human`` to set (only those that change)."""
+    changes: Dict[str, Any] = {}
+    if reason != slots.get(REASON_SLOT):
+        changes[REASON_SLOT] = reason
+    if offer_human != bool(slots.get(OFFER_SLOT)):
+        changes[OFFER_SLOT] = offer_human
+    return changes
