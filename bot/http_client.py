@@ -124,6 +124,13 @@ async def request(
             return None
 
 
+async def close_sessions() -> None:
+    """Close the running loop's sessions (at server stop; a new call opens a new one)."""
+    loop = asyncio.get_running_loop()
+    for key in [k for k in _sessions if k[0] is loop]:
+        await _sessions.pop(key).close()
+
+
 def install() -> None:
     """Route every ``EndpointConfig.request`` of this process through :func:`request`."""
     patch_once(EndpointConfig, "request", _MARK, lambda _original: request)

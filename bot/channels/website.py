@@ -150,6 +150,10 @@ class WebsiteInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint("website_webhook", __name__)
 
+        @blueprint.listener("after_server_stop")
+        async def close_action_connections(*_: Any) -> None:
+            await http_client.close_sessions()
+
         @blueprint.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})

@@ -57,6 +57,7 @@ def test_requests_share_one_connection_and_answer_like_rasa() -> None:
                 await http_client.request(endpoint, params={"fail": "1"}, json={})
             answers.append((rejected.value.status, rejected.value.text))
         finally:
+            await http_client.close_sessions()
             await runner.cleanup()
         return answers
 
@@ -69,6 +70,7 @@ def test_requests_share_one_connection_and_answer_like_rasa() -> None:
     assert all(s["query"]["token"] == "s3cret" for s in seen)
     assert all(s["headers"]["X-Shop"] == "1" for s in seen)
     assert seen[0]["headers"]["Content-Type"] == "application/json"
+    assert not http_client._sessions  # closed with the loop
 
 
 def test_bodies_read_back_as_the_standard_library_writes_them() -> None:
