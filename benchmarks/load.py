@@ -213,7 +213,9 @@ async def _conversation(
         body = {"sender": sender, "message": flow[i % len(flow)], "metadata": {}}
         started = time.perf_counter()
         try:
-            async with session.post(endpoint, json=body) as answer:
+            # like the widget: the scale profile's proxy routes a conversation by this id
+            headers = {"X-Conversation-Id": sender}
+            async with session.post(endpoint, json=body, headers=headers) as answer:
                 payload = await answer.text()
                 elapsed = (time.perf_counter() - started) * 1000
                 if answer.status != 200:

@@ -175,7 +175,7 @@ def _banner(settings: Settings, stack: Stack) -> str:
     if topology.is_scale(s):
         ports = topology.replica_ports(s, stack.replica_ports)
         lines += [
-            f"  Rasa (nginx, round-robin):    {s.rasa_url}",
+            f"  Rasa (nginx, sticky):         {s.rasa_url}",
             f"  Rasa replicas:                {', '.join(str(p) for p in ports)}",
             f"  Action server:                http://{s.host}:{s.action_port} "
             f"({s.action_workers} workers)",

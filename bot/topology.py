@@ -5,8 +5,9 @@ embedded (default): action server, one Rasa server, the web app and the analytic
 
 scale (``PROFILE=scale``): ``RASA_REPLICAS`` Rasa servers on their own ports sharing the
 PostgreSQL tracker store and the Redis lock store, behind **one URL** served by nginx
-(round-robin, ``RASA_PORT``); the action server with ``ACTION_WORKERS`` Sanic workers;
-the web app; the analytics consumer fed by Rasa's Pika event broker (RabbitMQ).
+(``RASA_PORT``; a conversation sticks to one replica while it is up); the action server
+with ``ACTION_WORKERS`` Sanic workers; the web app; the analytics consumer fed by Rasa's
+Pika event broker (RabbitMQ).
 :func:`prepare_scale` creates the PostgreSQL databases if missing and migrates + seeds the
 CRM; :func:`nginx_config` renders the proxy's configuration into ``VAR_DIR/nginx/``.
 
@@ -140,7 +141,8 @@ def find_nginx() -> Optional[str]:
 
 
 def nginx_config(settings: Settings, ports: Sequence[int]) -> Path:
-    """Write ``VAR_DIR/nginx/nginx.conf``: round-robin over the replicas on RASA_PORT."""
+    """Write ``VAR_DIR/nginx/nginx.conf``: the replicas behind RASA_PORT, each conversation
+    kept on one replica (consistent hash of its id) while that replica is up."""
     base = settings.var_dir / "nginx"
     temp = base / "tmp"
     temp.mkdir(parents=True, exist_ok=True)
@@ -163,7 +165,22 @@ http {{
   uwsgi_temp_path {temp};
   scgi_temp_path {temp};
   client_max_body_size 64k;
+  # one conversation, one replica (while it is up): its tracker stays in that replica's
+  # cache (bot/tracker_cache.py) and the lock is rarely contended. The key is the widget's
+  # X-Conversation-Id header, else the id in a /conversations/<id>/ API path, else none
+  # (spread by request).
+  map $uri $conversation_in_path {{
+    ~^/conversations/(?<cid>[^/]+)/ $cid;
+    default "";
+  }}
+  map "$http_x_conversation_id:$conversation_in_path" $route_key {{
+    ~^:$ $request_id;
+    ~^:(?<path_id>.+)$ $path_id;
+    ~^(?<header_id>[^:]+): $header_id;
+    default $request_id;
+  }}
   upstream rasa {{
+    hash $route_key consistent;
 {upstream}
     keepalive 64;
   }}

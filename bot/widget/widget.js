@@ -1000,7 +1000,12 @@
     return window
       .fetch(this.endpoint, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          // the scale profile's proxy keeps a conversation on one Rasa replica by this id
+          "X-Conversation-Id": conversationId,
+        },
         body: body,
         signal: controller ? controller.signal : undefined,
         credentials: "omit",

@@ -141,7 +141,10 @@ def _handler_for(channel: FakeRasaChannel) -> type[BaseHTTPRequestHandler]:
         def _cors(self) -> None:
             self.send_header("Access-Control-Allow-Origin", self.headers.get("Origin") or "*")
             self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
-            self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
+            # as Rasa's CORS (sanic-cors) allows; the widget adds its conversation id
+            self.send_header(
+                "Access-Control-Allow-Headers", "Content-Type, Accept, X-Conversation-Id"
+            )
             self.send_header("Vary", "Origin")
 
         def _json(self, status: int, payload: Any) -> None:
@@ -171,6 +174,9 @@ def _handler_for(channel: FakeRasaChannel) -> type[BaseHTTPRequestHandler]:
                 return
             if not isinstance(body, dict):
                 self._json(400, {"error": "bad_json", "message": "Bad JSON. JSON 无效。"})
+                return
+            if self.headers.get("X-Conversation-Id") != body.get("sender"):
+                self._json(400, {"error": "routing", "message": "X-Conversation-Id != sender"})
                 return
             status, payload = channel.reply(body)
             self._json(status, payload)
