@@ -19,18 +19,17 @@ for anything ujson refuses.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import ssl
 from typing import Any, Dict, Optional, Text, Tuple
 
 import aiohttp
-import ujson
 from aiohttp import ContentTypeError
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
+from bot.fast_json import dumps
 from bot.patching import patch_once
 
 KEEPALIVE_SECONDS = 3.0
@@ -39,14 +38,6 @@ _MARK = "_shop_kept_alive"
 
 _SessionKey = Tuple[asyncio.AbstractEventLoop, Text, Tuple[Tuple[Text, Text], ...], Any]
 _sessions: Dict[_SessionKey, aiohttp.ClientSession] = {}
-
-
-def dumps(value: Any) -> str:
-    """JSON text of ``value``: ujson, or the standard library where ujson refuses."""
-    try:
-        return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
-    except (OverflowError, TypeError, ValueError):
-        return json.dumps(value)
 
 
 def _auth(endpoint: EndpointConfig) -> Optional[aiohttp.BasicAuth]:

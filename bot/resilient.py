@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import json
 import logging
 from asyncio import AbstractEventLoop
 from typing import Any, Deque, Dict, List, Optional, Text
@@ -46,6 +45,8 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.fast_json import dumps
 
 logger = logging.getLogger(__name__)
 MAX_BUFFERED = 20_000
@@ -75,19 +76,22 @@ class PingingSQLTrackerStore(SQLTrackerStore):
         """
         with self.session_scope() as session:
             events = list(self._additional_events(session, tracker))
+            rows = []
             for event in events:
                 data = event.as_dict()
                 parse_data = data.get("parse_data") or {}
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=(parse_data.get("intent") or {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": (parse_data.get("intent") or {}).get(INTENT_NAME_KEY),
+                        "action_name": data.get("name"),
+                        "data": dumps(data),
+                    }
                 )
+            if rows:  # one executemany, not an ORM object per event
+                session.execute(self.SQLEvent.__table__.insert(), rows)
             self._before_commit(session, tracker, events)
             session.commit()
         self._after_commit(tracker, events)
