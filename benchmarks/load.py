@@ -25,6 +25,7 @@ import asyncio
 import ipaddress
 import json
 import os
+import random
 import socket
 import statistics
 import sys
@@ -133,6 +134,8 @@ class LoadResult:
     # CPU seconds each process (with its workers) used during the measured run
     cpu_s: Dict[str, float] = field(default_factory=dict)
     stopped_early: bool = False
+    # paced runs: the turns/s all conversations together are set to send (None: back to back)
+    offered_rate: Optional[float] = None
 
     def percentile(self, q: float) -> float:
         if not self.latencies_ms:
@@ -156,6 +159,7 @@ class LoadResult:
             "conversations": self.conversations,
             "turns_per_conversation": self.turns_per_conversation,
             "concurrency": self.concurrency,
+            "offered_turns_per_s": self.offered_rate,
             "turns": self.turns,
             "seconds": round(self.seconds, 2),
             "turns_per_s": round(self.throughput, 1),
@@ -204,9 +208,19 @@ async def _conversation(
     turns: int,
     result: LoadResult,
     deadline: float,
+    interval: float = 0.0,
+    offset: float = 0.0,
 ) -> None:
+    """One conversation. ``interval`` > 0: a turn starts every ``interval`` seconds (the
+    customer reads and types meanwhile), the first after ``offset``; a slow answer makes
+    the next turn start as soon as it arrives."""
     sender = f"load-{uuid.uuid4().hex[:16]}"
+    next_start = time.monotonic() + offset
     for i in range(turns):
+        wait = next_start - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        next_start = time.monotonic() + interval
         if time.monotonic() > deadline:
             result.stopped_early = True
             return
@@ -248,15 +262,22 @@ async def drive(
     max_seconds: float = 300.0,
     pids: Optional[Dict[str, int]] = None,
     warmup: int = 2,
+    rate: Optional[float] = None,
 ) -> LoadResult:
-    """Run the load; ``conversations`` in total, ``concurrency`` at a time."""
+    """Run the load; ``conversations`` in total, ``concurrency`` at a time.
+
+    ``rate``: paced load, the conversations together offer ``rate`` turns/s (each sends a
+    turn every ``concurrency / rate`` seconds, staggered); without it every conversation
+    sends its next turn as soon as the answer arrives (the saturation throughput)."""
     base = require_loopback(url)
     conversations = max(1, min(conversations, MAX_CONVERSATIONS))
     turns = max(1, min(turns, MAX_TURNS))
     concurrency = max(1, min(concurrency, conversations))
     max_seconds = max(1.0, min(max_seconds, MAX_SECONDS))
     endpoint = f"{base}/webhooks/{channel}/webhook"
-    result = LoadResult(label, conversations, turns, concurrency)
+    result = LoadResult(label, conversations, turns, concurrency, offered_rate=rate)
+    interval = concurrency / rate if rate else 0.0
+    stagger = random.Random(0)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
@@ -271,12 +292,19 @@ async def drive(
         gate = asyncio.Semaphore(concurrency)
         deadline = time.monotonic() + max_seconds
 
-        async def one() -> None:
+        async def one(offset: float) -> None:
             async with gate:
-                await _conversation(session, endpoint, flow, turns, result, deadline)
+                await _conversation(
+                    session, endpoint, flow, turns, result, deadline, interval, offset
+                )
 
         started = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(conversations)))
+        # the first wave is staggered over one interval; later conversations take over
+        # from finished ones at once
+        offsets = [
+            stagger.uniform(0, interval) if i < concurrency else 0.0 for i in range(conversations)
+        ]
+        await asyncio.gather(*(one(offset) for offset in offsets))
         result.seconds = time.perf_counter() - started
         stop.set()
         await sampling
@@ -313,6 +341,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     bench.add_argument("--profiles", default="embedded,scale,bare")
     bench.add_argument("--write", action="store_true", help="update benchmarks/BENCHMARKS.md")
     bench.add_argument("--profile-cpu", action="store_true", help="cProfile one Rasa process")
+    bench.add_argument(
+        "--rates",
+        default="",
+        help="also run paced loads at these offered turns/s (comma-separated) on each stack",
+    )
+    run.add_argument("--rate", type=float, default=None, help="paced: offered turns/s")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
@@ -329,6 +363,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                     turns=args.turns,
                     max_seconds=args.max_seconds,
                     pids=_pids(args.pids),
+                    rate=args.rate,
                 )
             )
             print(json.dumps(result.summary(), ensure_ascii=False, indent=2))

@@ -8,11 +8,12 @@ import re
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from benchmarks.load import LoadResult
 
 HEADING = "## Load"
+FIGURE = Path(__file__).with_name("figures") / "load_latency.png"
 AIM = "our bot p95 <= 250 ms at 50 concurrent conversations, >= 80 turns/s, 0 errors"
 
 
@@ -124,6 +125,59 @@ def render(
     return "\n".join(lines)
 
 
+def render_paced(paced: Dict[str, List[LoadResult]]) -> str:
+    """The paced runs: latency when the conversations offer a set rate (people take time
+    to read and type), as a table and as ``figures/load_latency.png``."""
+    runs = [(name, run) for name, results in paced.items() for run in results]
+    if not runs:
+        return ""
+    first = runs[0][1]
+    lines = [
+        "### Latency at a paced load",
+        "",
+        f"The same stacks, {first.conversations} conversations x "
+        f"{first.turns_per_conversation} turns, {first.concurrency} at a time, but each "
+        "conversation sends a turn every concurrency / rate seconds (staggered) instead of "
+        "right after the answer: the latency a customer sees at that traffic. A stack "
+        "that cannot keep up falls behind the offered rate and queues.",
+        "",
+        "| stack | offered turns/s | achieved turns/s | p50 | p95 | p99 | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, run in runs:
+        s = run.summary()
+        lines.append(
+            f"| {name} | {run.offered_rate:g} | {s['turns_per_s']} | {s['p50_ms']:.0f} | "
+            f"{s['p95_ms']:.0f} | {s['p99_ms']:.0f} | {s['errors']} |"
+        )
+    plot_paced(paced, FIGURE)
+    lines += ["", f"![p95 latency against offered load](figures/{FIGURE.name})", ""]
+    return "\n".join(lines)
+
+
+def plot_paced(paced: Dict[str, List[LoadResult]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for name, runs in paced.items():
+        points = sorted((r.offered_rate or 0.0, r.percentile(95)) for r in runs)
+        if points:
+            ax.plot(*zip(*points, strict=True), marker="o", label=name)
+    ax.axhline(250, color="grey", linestyle="--", linewidth=1, label="aim: p95 250 ms")
+    ax.set_xlabel("offered load (turns/s, 50 concurrent conversations)")
+    ax.set_ylabel("p95 latency (ms)")
+    ax.set_yscale("log")
+    ax.legend()
+    ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _cpu_per_turn(results: Dict[str, LoadResult]) -> str:
     parts = []
     for result in results.values():
@@ -139,10 +193,14 @@ def write_section(
     results: Dict[str, LoadResult],
     before: Dict[str, object],
     after: Dict[str, object],
+    paced: Optional[Dict[str, List[LoadResult]]] = None,
     notes: str = "",
 ) -> None:
     """Replace (or append) the ``## Load`` section, keeping every other section."""
-    section = render(command, results, before, after) + (f"\n{notes}\n" if notes else "")
+    section = render(command, results, before, after)
+    if paced:
+        section += "\n" + render_paced(paced)
+    section += f"\n{notes}\n" if notes else ""
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):

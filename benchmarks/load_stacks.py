@@ -74,9 +74,29 @@ def _base_settings(var: Path, **extra: Any) -> Settings:
     )
 
 
+def rates(args: argparse.Namespace) -> List[float]:
+    """The offered rates of ``--rates`` (paced runs after the saturation run)."""
+    return [float(r) for r in str(getattr(args, "rates", "") or "").split(",") if r.strip()]
+
+
+def _loads(args: argparse.Namespace, url: str, **options: Any) -> List[LoadResult]:
+    """The saturation run, then one paced run per ``--rates`` value, on one running stack."""
+    common = dict(
+        conversations=args.conversations,
+        concurrency=args.concurrency,
+        turns=args.turns,
+        max_seconds=args.max_seconds,
+        **options,
+    )
+    results = [asyncio.run(drive(url, **common))]
+    for rate in rates(args):
+        results.append(asyncio.run(drive(url, rate=rate, warmup=0, **common)))
+    return results
+
+
 def run_stack(
     profile: str, args: argparse.Namespace, work: Path, cpu_profile: Optional[Path]
-) -> LoadResult:
+) -> List[LoadResult]:
     var = work / profile
     tag = f"shop_scale_bench_{os.getpid()}"
     if profile == "scale":
@@ -101,17 +121,12 @@ def run_stack(
     try:
         stack.start()
         pids = {s.name: s.pid for s in stack.services if s.pid}
-        return asyncio.run(
-            drive(
-                settings.rasa_url,
-                label=profile,
-                conversations=args.conversations,
-                concurrency=args.concurrency,
-                turns=args.turns,
-                max_seconds=args.max_seconds,
-                pids={k: int(v) for k, v in pids.items()},
-                flow=SHOP_FLOW,
-            )
+        return _loads(
+            args,
+            settings.rasa_url,
+            label=profile,
+            pids={k: int(v) for k, v in pids.items()},
+            flow=SHOP_FLOW,
         )
     finally:
         stack.stop(grace=60.0)
@@ -139,7 +154,7 @@ def bare_bot() -> Path:
     return BARE_DIR
 
 
-def run_bare(args: argparse.Namespace, work: Path) -> LoadResult:
+def run_bare(args: argparse.Namespace, work: Path) -> List[LoadResult]:
     directory = bare_bot()
     port = free_port()
     log = work / "bare-rasa.log"
@@ -156,18 +171,13 @@ def run_bare(args: argparse.Namespace, work: Path) -> LoadResult:
             if not service.running() or time.monotonic() > deadline:
                 raise RuntimeError(f"bare rasa did not start; see {service.log_path}")
             time.sleep(0.5)
-        return asyncio.run(
-            drive(
-                f"http://127.0.0.1:{port}",
-                label="bare rasa init",
-                channel="rest",
-                flow=BARE_FLOW,
-                conversations=args.conversations,
-                concurrency=args.concurrency,
-                turns=args.turns,
-                max_seconds=args.max_seconds,
-                pids={"rasa": int(service.pid or 0)},
-            )
+        return _loads(
+            args,
+            f"http://127.0.0.1:{port}",
+            label="bare rasa init",
+            channel="rest",
+            flow=BARE_FLOW,
+            pids={"rasa": int(service.pid or 0)},
         )
     finally:
         service.signal(signal.SIGTERM)
@@ -179,23 +189,29 @@ def bench_main(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     before = machine_info()
     results: Dict[str, LoadResult] = {}
+    paced: Dict[str, List[LoadResult]] = {}
     for profile in profiles:
         print(f"== {profile} ==", flush=True)
         cpu = work / f"{profile}.prof" if args.profile_cpu and profile != "bare" else None
         if profile == "bare":
-            results[profile] = run_bare(args, work)
+            runs = run_bare(args, work)
         elif profile in ("embedded", "scale"):
-            results[profile] = run_stack(profile, args, work, cpu)
+            runs = run_stack(profile, args, work, cpu)
         else:
             print(f"unknown profile {profile!r}", file=sys.stderr)
             return 2
-        print(json.dumps(results[profile].summary(), ensure_ascii=False), flush=True)
+        results[profile], paced[profile] = runs[0], runs[1:]
+        for run in runs:
+            print(json.dumps(run.summary(), ensure_ascii=False), flush=True)
         if cpu and cpu.exists():
             print(f"cProfile of {profile}'s Rasa: {cpu}", flush=True)
     after = machine_info()
     if args.write:
         command = "python -m benchmarks.load bench " + " ".join(sys.argv[2:])
-        write_section(Path(__file__).with_name("BENCHMARKS.md"), command, results, before, after)
+        write_section(
+            Path(__file__).with_name("BENCHMARKS.md"), command, results, before, after, paced
+        )
         print("benchmarks/BENCHMARKS.md updated")
     print(f"logs: {work}  ({platform.node()})")
-    return 0 if all(r.errors == 0 for r in results.values()) else 1
+    every = [*results.values(), *(r for runs in paced.values() for r in runs)]
+    return 0 if all(r.errors == 0 for r in every) else 1

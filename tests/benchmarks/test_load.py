@@ -114,3 +114,46 @@ def test_the_load_section_replaces_only_itself(tmp_path: Path) -> None:
     assert text.count(HEADING) == 1 and "| embedded | 3 | 3.0 |" in text and "1.50x" in text
     lines: List[str] = text.splitlines()
     assert lines.index("## NLU") < lines.index(HEADING) < lines.index("## Other")
+
+
+def test_a_paced_run_offers_the_rate_it_is_given() -> None:
+    import time
+
+    started = time.perf_counter()
+    result = _run_against_fake(0, conversations=6, concurrency=3, turns=4, rate=30.0)
+    elapsed = time.perf_counter() - started
+    # each conversation sends a turn every 3 / 30 = 0.1 s: 4 turns take >= 0.3 s
+    assert result.turns == 24 and result.errors == 0
+    assert elapsed >= 0.6  # two waves of conversations
+    assert result.throughput <= 30.0 * 1.3
+    assert result.summary()["offered_turns_per_s"] == 30.0
+    back_to_back = _run_against_fake(0, conversations=6, concurrency=3, turns=4)
+    assert back_to_back.throughput > result.throughput
+
+
+def test_the_paced_table_and_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import load_report
+
+    figure = tmp_path / "figures" / "load_latency.png"
+    monkeypatch.setattr(load_report, "FIGURE", figure)
+    path = tmp_path / "BENCHMARKS.md"
+    closed = LoadResult("embedded", 10, 5, 5, latencies_ms=[10.0, 20.0], seconds=1.0)
+    paced = {
+        "embedded": [
+            LoadResult("embedded", 10, 5, 5, [5.0, 7.0], seconds=1.0, offered_rate=20.0),
+            LoadResult("embedded", 10, 5, 5, [9.0, 30.0], seconds=1.0, offered_rate=40.0),
+        ]
+    }
+    info: Dict[str, object] = {
+        "when": "now",
+        "cpu": "cpu",
+        "cores": 2,
+        "memory": "1 GiB",
+        "loadavg": "0.1",
+        "busy": [],
+    }
+    write_section(path, "cmd", {"embedded": closed}, info, info, paced)
+    text = path.read_text()
+    assert "### Latency at a paced load" in text
+    assert "| embedded | 20 | 2.0 |" in text and "| embedded | 40 | 2.0 |" in text
+    assert figure.exists() and figure.stat().st_size > 1000
