@@ -26,6 +26,7 @@ from bot import (
     http_client,
     past_states,
     session_pause,
+    slot_copy,
 )
 from bot.channels.rate_limit import ChatRateLimiter
 from crm_backend import log_masking
@@ -45,6 +46,8 @@ graph_runner.install()
 past_states.install()
 # custom actions are called over kept-alive connections (bot/http_client.py)
 http_client.install()
+# slots are copied without copy.copy's generic machinery (bot/slot_copy.py)
+slot_copy.install()
 
 MAX_MESSAGE_CHARS = 2000
 MAX_METADATA_CHARS = 2000
