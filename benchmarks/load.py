@@ -248,6 +248,11 @@ async def _conversation(
             result.error_samples.append(f"no reply to {body['message']!r}")
         elif any(marker in texts for marker in APOLOGY_MARKERS):
             result.apologies += 1
+    # paced: the customer reads the last answer before the conversation makes room for
+    # the next one, so the offered rate holds across conversations
+    wait = next_start - time.monotonic()
+    if interval and wait > 0:
+        await asyncio.sleep(min(wait, max(0.0, deadline - time.monotonic())))
 
 
 async def drive(

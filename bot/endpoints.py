@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -30,11 +30,15 @@ TRACKER_STORE_CLASS = "bot.tracker_cache.CachingSQLTrackerStore"
 EVENT_BROKER_CLASS = "bot.resilient.BufferedPikaEventBroker"
 
 
-def tracker_store(url: str, store_type: str = "SQL") -> Dict[str, Any]:
-    """Rasa's SQL tracker store config for a SQLAlchemy URL (SQLite or PostgreSQL)."""
+def tracker_store(
+    url: str, store_type: str = "SQL", cache_size: Optional[int] = None
+) -> Dict[str, Any]:
+    """Rasa's SQL tracker store config for a SQLAlchemy URL (SQLite or PostgreSQL);
+    ``cache_size`` for :class:`bot.tracker_cache.CachingSQLTrackerStore`."""
     parsed = make_url(url)
+    extra: Dict[str, Any] = {} if cache_size is None else {"cache_size": cache_size}
     if parsed.get_backend_name() == "sqlite":
-        return {"type": store_type, "dialect": "sqlite", "db": str(parsed.database)}
+        return {"type": store_type, "dialect": "sqlite", "db": str(parsed.database), **extra}
     config: Dict[str, Any] = {
         "type": store_type,
         "dialect": parsed.drivername,
@@ -45,7 +49,7 @@ def tracker_store(url: str, store_type: str = "SQL") -> Dict[str, Any]:
     }
     if parsed.password:
         config["password"] = parsed.password
-    return config
+    return {**config, **extra}
 
 
 def lock_store(url: str) -> Dict[str, Any]:
@@ -97,11 +101,15 @@ def endpoints(settings: Settings) -> Dict[str, Any]:
     if settings.profile != SCALE_PROFILE:
         return {
             "action_endpoint": action_endpoint(settings),
-            "tracker_store": tracker_store(settings.tracker_url, TRACKER_STORE_CLASS),
+            "tracker_store": tracker_store(
+                settings.tracker_url, TRACKER_STORE_CLASS, settings.tracker_cache_size
+            ),
         }
     config: Dict[str, Any] = {
         "action_endpoint": action_endpoint(settings),
-        "tracker_store": tracker_store(settings.tracker_url, TRACKER_STORE_CLASS),
+        "tracker_store": tracker_store(
+            settings.tracker_url, TRACKER_STORE_CLASS, settings.tracker_cache_size
+        ),
     }
     if settings.redis_url:
         config["lock_store"] = lock_store(settings.redis_url)

@@ -28,7 +28,6 @@ last commits. Together ~14 % of the Rasa process's time under load (py-spy).
 from __future__ import annotations
 
 import collections
-import os
 from dataclasses import dataclass
 from typing import Any, Iterator, List, Optional, OrderedDict, Text, Tuple
 
@@ -53,14 +52,6 @@ class _Entry:
     stored: int  # len(tracker.events) when it matched the database
 
 
-def cache_size() -> int:
-    """``TRACKER_CACHE_SIZE`` conversations per process (0 turns the cache off)."""
-    try:
-        return max(0, int(os.environ.get("TRACKER_CACHE_SIZE", DEFAULT_SIZE)))
-    except ValueError:
-        return DEFAULT_SIZE
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -71,7 +62,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class CachingSQLTrackerStore(PingingSQLTrackerStore):
     """``PingingSQLTrackerStore`` that skips reloading unchanged conversations."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cache_size: int = DEFAULT_SIZE, **kwargs: Any) -> None:
+        """``cache_size``: conversations kept (``TRACKER_CACHE_SIZE`` through the
+        endpoints file, ``bot/endpoints.py``); 0 turns the cache off."""
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             # SQLAlchemy 1.4 opens and closes a file database's connection per session;
@@ -91,7 +84,7 @@ class CachingSQLTrackerStore(PingingSQLTrackerStore):
         self._stamp_query = sa.select(sa.func.count(), sa.func.max(table.c.id)).where(
             table.c.sender_id == sa.bindparam("sender_id")
         )
-        self._size = cache_size()
+        self._size = max(0, int(cache_size))
         self._cache: OrderedDict[Text, _Entry] = collections.OrderedDict()
         self.hits = 0
         self.misses = 0

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     events_queue: str = "shop_events"
     rasa_replicas: int = 1
     action_workers: int = 1
+    # conversations whose tracker each Rasa process keeps in memory (0 = none), validated
+    # against the tracker store on every message (bot/tracker_cache.py)
+    tracker_cache_size: int = Field(default=1000, ge=0, le=100_000)
 
     class Config:
         env_file = None

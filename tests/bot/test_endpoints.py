@@ -26,6 +26,7 @@ def test_embedded_profile_is_sqlite_trackers_and_nothing_else(tmp_path: Path) ->
             "type": "bot.tracker_cache.CachingSQLTrackerStore",
             "dialect": "sqlite",
             "db": str(tmp_path / "rasa_tracker.sqlite3"),
+            "cache_size": 1000,
         },
     }
 
@@ -39,6 +40,7 @@ def test_scale_profile_defaults(tmp_path: Path) -> None:
         "port": 5432,
         "db": "shop_tracker",
         "username": "postgres",
+        "cache_size": 1000,
     }
     assert config["lock_store"] == {
         "type": "redis",
@@ -107,3 +109,8 @@ def test_with_selective_domain_only_form_validators_get_the_domain() -> None:
     for name in validators:
         assert domain.does_custom_action_explicitly_need_domain(name), name
     assert not domain.does_custom_action_explicitly_need_domain("action_order_status")
+
+
+def test_the_tracker_cache_size_comes_from_the_settings(tmp_path: Path) -> None:
+    config = endpoints(Settings(var_dir=tmp_path, tracker_cache_size=0))
+    assert config["tracker_store"]["cache_size"] == 0

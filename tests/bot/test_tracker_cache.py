@@ -32,9 +32,8 @@ def tracker_url(database_factory: DatabaseFactory) -> str:
 
 
 def make_store(url: str, monkeypatch: pytest.MonkeyPatch, size: int = 100) -> Any:
-    monkeypatch.setenv("TRACKER_CACHE_SIZE", str(size))
-    config = tracker_store(url, TRACKER_STORE_CLASS)
-    assert config.pop("type") == TRACKER_STORE_CLASS
+    config = tracker_store(url, TRACKER_STORE_CLASS, size)
+    assert config.pop("type") == TRACKER_STORE_CLASS and config["cache_size"] == size
     return CachingSQLTrackerStore(Domain.empty(), **config)
 
 
