@@ -13,6 +13,15 @@ from aiohttp import web
 from benchmarks.load import LoadResult, NotLoopback, drive, require_loopback, rss_kib
 from benchmarks.load_report import HEADING, write_section
 
+INFO: Dict[str, object] = {
+    "when": "now",
+    "cpu": "cpu",
+    "cores": 2,
+    "memory": "1 GiB",
+    "loadavg": "0.1",
+    "busy": [],
+}
+
 
 @pytest.mark.parametrize(
     "url",
@@ -100,15 +109,7 @@ def test_the_load_section_replaces_only_itself(tmp_path: Path) -> None:
     )
     result = LoadResult("embedded", 10, 5, 5, latencies_ms=[10.0, 20.0, 30.0], seconds=1.0)
     bare = LoadResult("bare rasa init", 10, 4, 5, latencies_ms=[50.0, 60.0], seconds=1.0)
-    info: Dict[str, object] = {
-        "when": "now",
-        "cpu": "cpu",
-        "cores": 2,
-        "memory": "1 GiB",
-        "loadavg": "0.1",
-        "busy": [],
-    }
-    write_section(path, "cmd", {"embedded": result, "bare": bare}, info, info)
+    write_section(path, "cmd", {"embedded": result, "bare": bare}, INFO, INFO)
     text = path.read_text()
     assert "keep me" in text and "me too" in text and "old numbers" not in text
     assert text.count(HEADING) == 1 and "| embedded | 3 | 3.0 |" in text and "1.50x" in text
@@ -144,15 +145,7 @@ def test_the_paced_table_and_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             LoadResult("embedded", 10, 5, 5, [9.0, 30.0], seconds=1.0, offered_rate=40.0),
         ]
     }
-    info: Dict[str, object] = {
-        "when": "now",
-        "cpu": "cpu",
-        "cores": 2,
-        "memory": "1 GiB",
-        "loadavg": "0.1",
-        "busy": [],
-    }
-    write_section(path, "cmd", {"embedded": closed}, info, info, paced)
+    write_section(path, "cmd", {"embedded": closed}, INFO, INFO, paced)
     text = path.read_text()
     assert "### Latency at a paced load" in text
     assert "| embedded | 20 | 2.0 |" in text and "| embedded | 40 | 2.0 |" in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from pathlib import Path
-from typing import Any, Coroutine, List, Optional, TypeVar
+from typing import Any, Coroutine, List, Optional, Tuple, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ def tracker_url(database_factory: DatabaseFactory) -> str:
     return database_factory.create(f"trackers_{secrets.token_hex(4)}")
 
 
-def make_store(url: str, monkeypatch: pytest.MonkeyPatch, size: int = 100) -> Any:
+def make_store(url: str, size: int = 100) -> Any:
     config = tracker_store(url, TRACKER_STORE_CLASS, size)
     assert config.pop("type") == TRACKER_STORE_CLASS and config["cache_size"] == size
     return CachingSQLTrackerStore(Domain.empty(), **config)
@@ -66,9 +66,18 @@ def stored(store: Any, sender: str) -> List[str]:
         return [row[0] for row in rows]
 
 
-def fresh(url: str, monkeypatch: pytest.MonkeyPatch, sender: str) -> Optional[Any]:
+def fresh(url: str, sender: str) -> Optional[Any]:
     """What an uncached store (Rasa's behaviour) retrieves."""
-    return run(make_store(url, monkeypatch, size=0).retrieve(sender))
+    return run(make_store(url, size=0).retrieve(sender))
+
+
+def opened(url: str) -> Tuple[Any, DialogueStateTracker]:
+    """A store holding one saved conversation, and that conversation as retrieved."""
+    store = make_store(url)
+    run(store.save(opening()))
+    tracker = run(store.retrieve("c1"))
+    assert tracker is not None
+    return store, tracker
 
 
 def as_dicts(events: Any) -> List[dict]:
@@ -76,9 +85,9 @@ def as_dicts(events: Any) -> List[dict]:
 
 
 def test_an_unchanged_conversation_comes_from_the_cache(
-    tracker_url: str, monkeypatch: pytest.MonkeyPatch
+    tracker_url: str,
 ) -> None:
-    store = make_store(tracker_url, monkeypatch)
+    store = make_store(tracker_url)
     run(store.save(opening()))  # a new session: not cached
     first = run(store.retrieve("c1"))
     assert first is not None and store.misses == 1
@@ -86,16 +95,16 @@ def test_an_unchanged_conversation_comes_from_the_cache(
     run(store.save(first))
     again = run(store.retrieve("c1"))
     assert again is first and store.hits == 1
-    expected = fresh(tracker_url, monkeypatch, "c1")
+    expected = fresh(tracker_url, "c1")
     assert expected is not None
     assert as_dicts(again.events) == as_dicts(expected.events)
     assert len(stored(store, "c1")) == 6 + 3  # every event stored once
 
 
 def test_events_stored_by_another_replica_are_read(
-    tracker_url: str, monkeypatch: pytest.MonkeyPatch
+    tracker_url: str,
 ) -> None:
-    mine, other = make_store(tracker_url, monkeypatch), make_store(tracker_url, monkeypatch)
+    mine, other = make_store(tracker_url), make_store(tracker_url)
     run(mine.save(opening()))
     tracker = run(mine.retrieve("c1"))
     assert tracker is not None
@@ -112,20 +121,17 @@ def test_events_stored_by_another_replica_are_read(
 
 
 def test_events_never_saved_are_not_served(
-    tracker_url: str, monkeypatch: pytest.MonkeyPatch
+    tracker_url: str,
 ) -> None:
-    store = make_store(tracker_url, monkeypatch)
-    run(store.save(opening()))
-    tracker = run(store.retrieve("c1"))
-    assert tracker is not None
+    store, tracker = opened(tracker_url)
     turn(tracker, "lost")  # e.g. the turn failed before the save
     again = run(store.retrieve("c1"))
     assert again is not tracker and again is not None
     assert "lost" not in [e.text for e in again.events if isinstance(e, UserUttered)]
 
 
-def test_a_deleted_conversation_is_gone(tracker_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = make_store(tracker_url, monkeypatch)
+def test_a_deleted_conversation_is_gone(tracker_url: str) -> None:
+    store = make_store(tracker_url)
     run(store.save(opening()))
     assert run(store.retrieve("c1")) is not None
     with store.engine.begin() as connection:  # e.g. GDPR erasure, another process
@@ -135,12 +141,9 @@ def test_a_deleted_conversation_is_gone(tracker_url: str, monkeypatch: pytest.Mo
 
 
 def test_a_new_session_is_loaded_like_rasa_does(
-    tracker_url: str, monkeypatch: pytest.MonkeyPatch
+    tracker_url: str,
 ) -> None:
-    store = make_store(tracker_url, monkeypatch)
-    run(store.save(opening()))
-    tracker = run(store.retrieve("c1"))
-    assert tracker is not None
+    store, tracker = opened(tracker_url)
     restart: List[Event] = [
         ActionExecuted("action_session_start"),
         SessionStarted(),
@@ -150,15 +153,15 @@ def test_a_new_session_is_loaded_like_rasa_does(
         tracker.update(event)
     run(store.save(tracker))
     again = run(store.retrieve("c1"))
-    expected = fresh(tracker_url, monkeypatch, "c1")
+    expected = fresh(tracker_url, "c1")
     assert again is not tracker and again is not None and expected is not None
     assert as_dicts(again.events) == as_dicts(expected.events)
     assert not [e for e in again.events if isinstance(e, UserUttered)]  # old session left out
     assert len(stored(store, "c1")) == 6 + 3
 
 
-def test_the_cache_is_bounded(tracker_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = make_store(tracker_url, monkeypatch, size=2)
+def test_the_cache_is_bounded(tracker_url: str) -> None:
+    store = make_store(tracker_url, size=2)
     for sender in ("a", "b", "c"):
         run(store.save(opening(sender)))
         assert run(store.retrieve(sender)) is not None
@@ -166,8 +169,8 @@ def test_the_cache_is_bounded(tracker_url: str, monkeypatch: pytest.MonkeyPatch)
     assert run(store.retrieve("a")) is not None and store.misses == 4
 
 
-def test_a_new_domain_empties_the_cache(tracker_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = make_store(tracker_url, monkeypatch)
+def test_a_new_domain_empties_the_cache(tracker_url: str) -> None:
+    store = make_store(tracker_url)
     run(store.save(opening()))
     run(store.retrieve("c1"))
     store.domain = Domain.empty()
@@ -175,9 +178,9 @@ def test_a_new_domain_empties_the_cache(tracker_url: str, monkeypatch: pytest.Mo
 
 
 def test_sqlite_connections_are_pooled_and_use_write_ahead_logging(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    store = make_store(f"sqlite:///{tmp_path / 'trackers.sqlite3'}", monkeypatch)
+    store = make_store(f"sqlite:///{tmp_path / 'trackers.sqlite3'}")
     assert isinstance(store.engine.pool, QueuePool)  # connections stay open between sessions
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
