@@ -19,35 +19,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import (
-    action_failures,
-    action_validation,
-    graph_runner,
-    http_client,
-    past_states,
-    session_pause,
-    slot_copy,
-)
+from bot import http_client, rasa_patches
 from bot.channels.rate_limit import ChatRateLimiter
-from crm_backend import log_masking
 
 logger = logging.getLogger(__name__)
-# a failing custom action answers with utter_technical_problem (see bot/action_failures.py)
-action_failures.install()
-# action-server responses checked by a compiled schema validator (bot/action_validation.py)
-action_validation.install()
-# an agent's conversation stays paused across Rasa's session expiry (bot/session_pause.py)
-session_pause.install()
-# no e-mail, phone or card number in Rasa's logs (crm_backend/log_masking.py)
-log_masking.install()
-# the predict graph runs in a precomputed order, without Dask (bot/graph_runner.py)
-graph_runner.install()
-# a live conversation's dialogue states are extended, not rebuilt (bot/past_states.py)
-past_states.install()
-# custom actions are called over kept-alive connections (bot/http_client.py)
-http_client.install()
-# slots are copied without copy.copy's generic machinery (bot/slot_copy.py)
-slot_copy.install()
+# Rasa imports this module before it loads the model: the place to change its behaviour
+rasa_patches.install_all()
 
 MAX_MESSAGE_CHARS = 2000
 MAX_METADATA_CHARS = 2000

@@ -43,3 +43,31 @@ def test_malformed_metadata_is_refused(raw):
 
 def test_message_limit_is_generous_but_bounded():
     assert 500 <= MAX_MESSAGE_CHARS <= 5000
+
+
+def test_importing_the_channel_installs_every_rasa_patch() -> None:
+    import rasa.core.processor as processor
+    from rasa.core.actions.action import ActionSessionStart, RemoteAction
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.slots import Slot
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    import bot.channels.website  # noqa: F401 - the import is what is tested
+    from bot import (
+        action_failures,
+        action_validation,
+        graph_runner,
+        http_client,
+        past_states,
+        session_pause,
+        slot_copy,
+    )
+
+    assert getattr(MessageProcessor._run_action, action_failures._MARK)
+    assert getattr(RemoteAction._validate_action_result, action_validation._MARK)
+    assert getattr(ActionSessionStart.run, session_pause._MARK)
+    assert processor.DaskGraphRunner is graph_runner.SequentialGraphRunner
+    assert getattr(DialogueStateTracker.past_states, past_states._MARK)
+    assert EndpointConfig.request is http_client.request
+    assert getattr(vars(Slot)["__copy__"], slot_copy._MARK)
