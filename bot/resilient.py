@@ -92,19 +92,21 @@ class PingingSQLTrackerStore(SQLTrackerStore):
                 )
             if rows:  # one executemany, not an ORM object per event
                 session.execute(self.SQLEvent.__table__.insert(), rows)
-            self._before_commit(session, tracker, events)
+            note = self._before_commit(session, tracker, events)
             session.commit()
-        self._after_commit(tracker, events)
+        self._after_commit(tracker, events, note)
         if self.event_broker is not None and events:
             await self._stream_new_events(self.event_broker, events, tracker.sender_id)
 
     def _before_commit(
         self, session: Session, tracker: DialogueStateTracker, events: List[Event]
-    ) -> None:
-        """Hook: the new events are added to ``session``, not yet committed."""
+    ) -> Any:
+        """Hook: the new events are in ``session``, not yet committed. What it returns is
+        handed to :meth:`_after_commit`."""
+        return None
 
-    def _after_commit(self, tracker: DialogueStateTracker, events: List[Event]) -> None:
-        """Hook: the new events are stored."""
+    def _after_commit(self, tracker: DialogueStateTracker, events: List[Event], note: Any) -> None:
+        """Hook: the new events are stored; ``note`` is what ``_before_commit`` returned."""
 
 
 class BufferedPikaEventBroker(PikaEventBroker):

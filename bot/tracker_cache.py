@@ -28,6 +28,7 @@ last commits. Together ~14 % of the Rasa process's time under load (py-spy).
 from __future__ import annotations
 
 import collections
+import itertools
 from dataclasses import dataclass
 from typing import Any, Iterator, List, Optional, OrderedDict, Text, Tuple
 
@@ -134,24 +135,23 @@ class CachingSQLTrackerStore(PingingSQLTrackerStore):
         entry = self._cache.get(tracker.sender_id)
         if entry is not None and entry.tracker is tracker:
             # the cached tracker held exactly the stored events when it was last checked
-            return iter(list(tracker.events)[entry.stored :])
+            return itertools.islice(tracker.events, entry.stored, len(tracker.events))
         return super()._additional_events(session, tracker)
 
     def _before_commit(
         self, session: Session, tracker: DialogueStateTracker, events: List[Event]
-    ) -> None:
-        self._pending_stamp: Optional[Stamp] = None
+    ) -> Optional[Stamp]:
+        """The stamp the stored rows will have once committed, or None not to cache."""
         if not self._size or not tracker.events:
-            return
+            return None
         if any(isinstance(event, SessionStarted) for event in events):
-            return  # the next retrieve loads only the new session
-        session.flush()
-        self._pending_stamp = self._stamp(session, tracker.sender_id)
+            return None  # the next retrieve loads only the new session
+        return self._stamp(session, tracker.sender_id)  # sees this transaction's inserts
 
-    def _after_commit(self, tracker: DialogueStateTracker, events: List[Event]) -> None:
-        stamp = getattr(self, "_pending_stamp", None)
-        self._pending_stamp = None
-        if stamp is None:
+    def _after_commit(
+        self, tracker: DialogueStateTracker, events: List[Event], note: Optional[Stamp]
+    ) -> None:
+        if note is None:
             self._cache.pop(tracker.sender_id, None)
-            return
-        self._remember(tracker.sender_id, _Entry(tracker, stamp, len(tracker.events)))
+        else:
+            self._remember(tracker.sender_id, _Entry(tracker, note, len(tracker.events)))
