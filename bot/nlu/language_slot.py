@@ -21,7 +21,7 @@ model producing ``language``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Coroutine, List
+from typing import Any, Callable, Coroutine, Dict, List, Optional
 
 from rasa.core.actions.action import ActionExtractSlots
 from rasa.shared.core.events import Event, SlotSet
@@ -43,8 +43,16 @@ def language_slot_events(tracker: Any) -> List[Event]:
     return [SlotSet(LANGUAGE_SLOT, value)] if value is not None else []
 
 
+# custom slot-mapping actions answered in this process; a None answer means "ask the
+# action server after all"
+IN_PROCESS: Dict[str, Callable[[Any], Optional[List[Event]]]] = {
+    MAPPING_ACTION: language_slot_events,
+    ESCALATION_ACTION: escalation_slot_events,
+}
+
+
 def wrap(original: Callable[..., Coroutine[Any, Any, List[Event]]]) -> Callable[..., Any]:
-    """``ActionExtractSlots._run_custom_action`` that answers ``MAPPING_ACTION`` itself."""
+    """``ActionExtractSlots._run_custom_action`` that answers :data:`IN_PROCESS` itself."""
 
     async def _run_custom_action(
         self: ActionExtractSlots,
@@ -54,15 +62,12 @@ def wrap(original: Callable[..., Coroutine[Any, Any, List[Event]]]) -> Callable[
         tracker: Any,
         domain: Any,
     ) -> List[Event]:
-        if custom_action == MAPPING_ACTION:
-            return language_slot_events(tracker)
-        if custom_action == ESCALATION_ACTION:
-            events = escalation_slot_events(tracker)
-            if events is not None:
-                return events
+        answer = IN_PROCESS.get(custom_action)
+        events = answer(tracker) if answer is not None else None
+        if events is not None:
+            return events
         return await original(self, custom_action, output_channel, nlg, tracker, domain)
 
-    setattr(_run_custom_action, _MARK, True)
     return _run_custom_action
 
 
