@@ -12,9 +12,10 @@ amounts to a new instance with the same ``__dict__`` entries, which is what
 
 from __future__ import annotations
 
-from typing import List, TypeVar
+from typing import TypeVar
 
 from rasa.shared.core.slots import Slot
+from rasa.shared.utils.common import all_subclasses
 
 _MARK = "_shop_shallow_copy"
 T = TypeVar("T")
@@ -29,28 +30,19 @@ def shallow_copy(obj: T) -> T:
 
 
 def _plain(cls: type) -> bool:
-    """Does ``cls`` (below ``object``) customise copying or lack a ``__dict__``?"""
+    """Does ``cls`` copy as a plain object: below ``object``, nothing customises copying
+    and no non-empty ``__slots__`` keeps attributes outside ``__dict__``?"""
     for klass in cls.__mro__[:-1]:
         if vars(klass).get("__slots__") or any(name in vars(klass) for name in _CUSTOM):
             return False  # (abc.ABC's empty __slots__ is harmless)
     return True
 
 
-def _all_slot_classes() -> List[type]:
-    found: List[type] = []
-    todo: List[type] = [Slot]
-    while todo:
-        cls = todo.pop()
-        found.append(cls)
-        todo.extend(cls.__subclasses__())
-    return found
-
-
 def install() -> None:
     """Give ``Slot`` a ``__copy__`` if every slot class copies as a plain object."""
     if "__copy__" in vars(Slot):  # installed already, or Rasa has its own
         return
-    if not all(_plain(cls) for cls in _all_slot_classes()):
+    if not all(_plain(cls) for cls in [Slot, *all_subclasses(Slot)]):
         return
 
     def copy_slot(self: Slot) -> Slot:
