@@ -27,7 +27,6 @@ from crm_backend.services import escalation, handoff
 from crm_backend.settings import get_settings
 
 logger = logging.getLogger(__name__)
-COMPLAINT_FORM = "complaint_form"
 
 REASON_SLOT = escalation.REASON_SLOT
 OFFER_SLOT = escalation.OFFER_SLOT
@@ -76,7 +75,7 @@ class ActionCheckEscalation(Action):
             return []
         message = tracker.latest_message or {}
         threshold = get_settings().handoff_sentiment_threshold
-        answering = tracker.active_loop_name == COMPLAINT_FORM
+        answering = tracker.active_loop_name == escalation.COMPLAINT_FORM
         reason = escalation.escalation_reason(
             message, threshold=threshold, answering_complaint=answering
         )

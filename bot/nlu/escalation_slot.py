@@ -23,7 +23,6 @@ from crm_backend.services import escalation
 from crm_backend.settings import get_settings
 
 MAPPING_ACTION = "action_check_escalation"
-COMPLAINT_FORM = "complaint_form"
 
 
 def _message(tracker: Any) -> dict:
@@ -52,7 +51,7 @@ def escalation_slot_events(tracker: Any) -> Optional[List[Event]]:
     reason = escalation.escalation_reason(
         message,
         threshold=get_settings().handoff_sentiment_threshold,
-        answering_complaint=tracker.active_loop_name == COMPLAINT_FORM,
+        answering_complaint=tracker.active_loop_name == escalation.COMPLAINT_FORM,
     )
     if reason is None and escalation.signals_leaving(message):
         return None  # a verified customer's churn band may make it an escalation

@@ -32,6 +32,7 @@ _HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 FALLBACK_INTENT = "nlu_fallback"
 OFFER_RESPONSE = "utter_offer_human"  # the bot's "shall I get you a person?"
 REASON_SLOT = "escalation_reason"
+COMPLAINT_FORM = "complaint_form"  # while it asks, a negative description is expected
 OFFER_SLOT = "offer_human"
 
 REASON_CUSTOMER_REQUEST = "customer_request"
